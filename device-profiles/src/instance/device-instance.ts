@@ -1,0 +1,32 @@
+import { Type, type Static } from 'typebox';
+import { DurationSchema } from '../common/duration.js';
+import { DeviceId } from '../common/identifiers.js';
+import { ProfileName } from '../profile/profile-schema.js';
+
+/**
+ * A device *instance*: where one device of a profile's model is, and how often
+ * to ask it. The profile says what the model is; this says where it is.
+ * The connection's shape depends on the profile's protocol and is checked by
+ * that protocol's connection schema (see protocol/*).
+ */
+export const DeviceInstanceSchema = Type.Object(
+  {
+    id: DeviceId,
+    profile: ProfileName,
+    connection: Type.Record(Type.String(), Type.Unknown(), { expected: 'a mapping with the connection settings' }),
+    /** Poll interval; default 1s. */
+    interval: Type.Optional(DurationSchema),
+    /** Report every point at least this often even when it has not changed; default 60s. */
+    heartbeat: Type.Optional(DurationSchema),
+    labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 256 }))),
+    location: Type.Optional(
+      Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }),
+    ),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export type DeviceInstance = Static<typeof DeviceInstanceSchema>;
+
+export const DEVICE_DEFAULTS = { interval: '1s', heartbeat: '60s' } as const;

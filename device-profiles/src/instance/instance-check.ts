@@ -1,0 +1,11 @@
+import type { Problem } from '../validation/problem.js';
+import { checkSchema } from '../validation/schema-check.js';
+import type { DeviceProfile } from '../profile/profile-schema.js';
+import { PROTOCOL_TABLE } from '../protocol/protocol-table.js';
+import type { DeviceInstance } from './device-instance.js';
+
+/** A device instance against its profile: the connection must suit the profile's protocol. */
+export function checkDeviceInstance(instance: DeviceInstance, profile: DeviceProfile | undefined): Problem[] {
+  if (!profile) return [{ path: ['profile'], message: `unknown profile "${instance.profile}"` }];
+  return checkSchema(PROTOCOL_TABLE[profile.protocol].connection, instance.connection, ['connection']);
+}

@@ -1,0 +1,16 @@
+import type { TSchema } from 'typebox';
+import type { Problem } from '../validation/problem.js';
+import type { DeviceProfile, Protocol } from '../profile/profile-schema.js';
+import { checkModbusProfile, ModbusConnectionSchema } from './modbus.js';
+
+/** What each protocol adds to the shared profile format. One row per protocol. */
+export interface ProtocolSpec {
+  /** Checks of the profile's protocol blocks beyond their schema. */
+  checkProfile(profile: DeviceProfile): Problem[];
+  /** The shape of `connection` in a device instance. */
+  connection: TSchema;
+}
+
+export const PROTOCOL_TABLE: Record<Protocol, ProtocolSpec> = {
+  modbus: { checkProfile: checkModbusProfile, connection: ModbusConnectionSchema },
+};

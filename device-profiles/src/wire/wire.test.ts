@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { allGatewaysTopic, gatewayPrefix, gatewayTopic, parseGatewayTopic } from './topics.js';
+import { decodeWire, encodeWire } from './wire-codec.js';
+
+describe('topics', () => {
+  it('builds every topic under the gateway prefix', () => {
+    expect(gatewayTopic('gw-1', 'telemetry')).toBe('v1/gw/gw-1/telemetry');
+    expect(gatewayTopic('gw-1', 'ack').startsWith(gatewayPrefix('gw-1'))).toBe(true);
+    expect(allGatewaysTopic('status')).toBe('v1/gw/+/status');
+  });
+  it('refuses gateway ids that would escape the prefix', () => {
+    for (const bad of ['a/b', '+', '#', '', 'gw 1', '../x']) expect(() => gatewayPrefix(bad)).toThrow(/invalid gateway id/);
+  });
+  it('parses wire topics and nothing else', () => {
+    expect(parseGatewayTopic('v1/gw/plant-7/cmd-result')).toEqual({ gateway: 'plant-7', kind: 'cmd-result' });
+    expect(parseGatewayTopic('v1/gw/plant-7/unknown')).toBeUndefined();
+    expect(parseGatewayTopic('v1/gw/plant-7/telemetry/extra')).toBeUndefined();
+    expect(parseGatewayTopic('v2/gw/plant-7/telemetry')).toBeUndefined();
+  });
+});
+
+describe('payloads', () => {
+  const batch = { epoch: 'abcdefgh12', seq: 7, readings: [{ d: 'meter-1', t: 1_700_000_000_000, v: { voltage: 230.1, relay: true, mode: 'auto' } }] };
+
+  it('round-trips a telemetry batch', () => {
+    const decoded = decodeWire('telemetry', encodeWire('telemetry', batch));
+    expect(decoded).toEqual({ ok: true, value: batch });
+  });
+  it('says what is wrong with a garbled batch, without throwing', () => {
+    expect(decodeWire('telemetry', Buffer.from('{"seq":'))).toMatchObject({ ok: false, error: expect.stringMatching(/^telemetry: not JSON/) });
+    const wrongType = { ...batch, readings: [{ ...batch.readings[0], t: 'yesterday' }] };
+    expect(decodeWire('telemetry', JSON.stringify(wrongType))).toEqual({
+      ok: false,
+      error: 'telemetry: readings[0].t: expected a time in ms since the epoch, got "yesterday"',
+    });
+    expect(decodeWire('ack', '{"epoch":"abcdefgh12","seqs":[]}')).toMatchObject({ ok: false, error: expect.stringContaining('seqs') });
+  });
+  it('refuses values that are not number, bool or string', () => {
+    const nested = { ...batch, readings: [{ d: 'm', t: 1, v: { x: { y: 1 } } }] };
+    expect(decodeWire('telemetry', JSON.stringify(nested)).ok).toBe(false);
+  });
+});
