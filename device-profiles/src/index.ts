@@ -13,6 +13,7 @@ export * from './codec/byte-order.js';
 export * from './codec/codec-error.js';
 export * from './codec/modbus-codec.js';
 export * from './codec/modbus-point.js';
+export * from './codec/point-codec.js';
 export * from './codec/value-transform.js';
 export * from './instance/device-instance.js';
 export * from './instance/instance-check.js';

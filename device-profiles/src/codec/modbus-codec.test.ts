@@ -66,3 +66,16 @@ describe('edge cases', () => {
     expect(() => encodeModbusWords('float32', 'x', 'ABCD')).toThrow(/expected a number/);
   });
 });
+
+describe('point codec', () => {
+  it('turns a bool in a register bit into a masked write', async () => {
+    const { modbusPointCodec } = await import('./modbus-point.js');
+    const profile = {
+      profile: 'p', version: 1, protocol: 'modbus' as const,
+      points: [{ name: 'alarm_bit', type: 'bool' as const, access: 'rw' as const, modbus: { address: 3, bit: 5 } }],
+    };
+    const point = profile.points[0]!;
+    expect(modbusPointCodec.encode(profile, point, true)).toEqual({ maskedBit: { bit: 5, value: true } });
+    expect(modbusPointCodec.decode(profile, point, { words: [0b10_0000] })).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
-import type { ProfilePoint } from '../profile/profile-schema.js';
+import type { DeviceProfile, ProfilePoint } from '../profile/profile-schema.js';
 import type { PointValue } from '../profile/point-types.js';
-import { isBitTable, type ModbusLocation } from '../protocol/modbus.js';
+import { isBitTable, modbusLocation, type ModbusLocation } from '../protocol/modbus.js';
 import { CodecError } from './codec-error.js';
 import { decodeModbusWords, encodeModbusWords } from './modbus-codec.js';
 import { rawToValue, valueToRaw } from './value-transform.js';
@@ -13,6 +13,13 @@ import { rawToValue, valueToRaw } from './value-transform.js';
 /** What a Modbus read returns for one point: its registers, or its bit. */
 export type ModbusRaw = { words: number[] } | { bit: boolean };
 
+/**
+ * What to write for one point. A bool kept in one bit of a register is
+ * `maskedBit`: the driver reads the register and changes only that bit, so the
+ * other fifteen survive.
+ */
+export type ModbusWrite = ModbusRaw | { maskedBit: { bit: number; value: boolean } };
+
 export function decodeModbusPoint(point: ProfilePoint, location: ModbusLocation, raw: ModbusRaw): PointValue {
   if ('bit' in raw) {
     if (!isBitTable(location.table)) throw new CodecError(`point ${point.name}: got a bit from a register table`);
@@ -21,16 +28,23 @@ export function decodeModbusPoint(point: ProfilePoint, location: ModbusLocation,
   return rawToValue(point, decodeModbusWords(point.type, raw.words, location.order, location.bit));
 }
 
-/**
- * The raw form to write for a value. A bool kept in a register bit needs the
- * register's current content (`current`): read it first, then write this.
- */
-export function encodeModbusPoint(point: ProfilePoint, location: ModbusLocation, value: unknown, current?: number): ModbusRaw {
+export function encodeModbusPoint(point: ProfilePoint, location: ModbusLocation, value: unknown): ModbusWrite {
   const raw = valueToRaw(point, value);
   if (isBitTable(location.table)) {
     if (typeof raw !== 'boolean') throw new CodecError(`point ${point.name}: a ${location.table} takes true or false`);
     return { bit: raw };
   }
-  const options = { ...(location.bit !== undefined && { bit: location.bit }), ...(current !== undefined && { current }), length: location.count };
-  return { words: encodeModbusWords(point.type, raw, location.order, options) };
+  if (location.bit !== undefined) {
+    if (typeof raw !== 'boolean') throw new CodecError(`point ${point.name}: a register bit takes true or false`);
+    return { maskedBit: { bit: location.bit, value: raw } };
+  }
+  return { words: encodeModbusWords(point.type, raw, location.order, { length: location.count }) };
 }
+
+/** The Modbus row of the codec table. */
+export const modbusPointCodec = {
+  decode: (profile: DeviceProfile, point: ProfilePoint, raw: unknown): PointValue =>
+    decodeModbusPoint(point, modbusLocation(profile, point), raw as ModbusRaw),
+  encode: (profile: DeviceProfile, point: ProfilePoint, value: unknown): ModbusWrite =>
+    encodeModbusPoint(point, modbusLocation(profile, point), value),
+};
