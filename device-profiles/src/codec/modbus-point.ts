@@ -3,7 +3,7 @@ import type { PointValue } from '../profile/point-types.js';
 import { isBitTable, modbusLocation, type ModbusLocation } from '../protocol/modbus.js';
 import { CodecError } from './codec-error.js';
 import { decodeModbusWords, encodeModbusWords } from './modbus-codec.js';
-import { rawToValue, valueToRaw } from './value-transform.js';
+import { rawToValue, valueToRaw, type EncodeOptions } from './value-transform.js';
 
 /**
  * A Modbus point's whole codec: the registers or bit a driver moved → the
@@ -28,8 +28,8 @@ export function decodeModbusPoint(point: ProfilePoint, location: ModbusLocation,
   return rawToValue(point, decodeModbusWords(point.type, raw.words, location.order, location.bit));
 }
 
-export function encodeModbusPoint(point: ProfilePoint, location: ModbusLocation, value: unknown): ModbusWrite {
-  const raw = valueToRaw(point, value);
+export function encodeModbusPoint(point: ProfilePoint, location: ModbusLocation, value: unknown, options?: EncodeOptions): ModbusWrite {
+  const raw = valueToRaw(point, value, options);
   if (isBitTable(location.table)) {
     if (typeof raw !== 'boolean') throw new CodecError(`point ${point.name}: a ${location.table} takes true or false`);
     return { bit: raw };
@@ -45,6 +45,6 @@ export function encodeModbusPoint(point: ProfilePoint, location: ModbusLocation,
 export const modbusPointCodec = {
   decode: (profile: DeviceProfile, point: ProfilePoint, raw: unknown): PointValue =>
     decodeModbusPoint(point, modbusLocation(profile, point), raw as ModbusRaw),
-  encode: (profile: DeviceProfile, point: ProfilePoint, value: unknown): ModbusWrite =>
-    encodeModbusPoint(point, modbusLocation(profile, point), value),
+  encode: (profile: DeviceProfile, point: ProfilePoint, value: unknown, options?: EncodeOptions): ModbusWrite =>
+    encodeModbusPoint(point, modbusLocation(profile, point), value, options),
 };

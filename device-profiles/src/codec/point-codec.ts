@@ -1,6 +1,7 @@
 import type { DeviceProfile, ProfilePoint, Protocol } from '../profile/profile-schema.js';
 import type { PointValue } from '../profile/point-types.js';
 import { modbusPointCodec } from './modbus-point.js';
+import type { EncodeOptions } from './value-transform.js';
 
 /**
  * Per protocol, how a driver's raw data becomes a profile value and back.
@@ -9,7 +10,7 @@ import { modbusPointCodec } from './modbus-point.js';
  */
 export interface PointCodec {
   decode(profile: DeviceProfile, point: ProfilePoint, raw: unknown): PointValue;
-  encode(profile: DeviceProfile, point: ProfilePoint, value: unknown): unknown;
+  encode(profile: DeviceProfile, point: ProfilePoint, value: unknown, options?: EncodeOptions): unknown;
 }
 
 export const POINT_CODECS: Record<Protocol, PointCodec> = {

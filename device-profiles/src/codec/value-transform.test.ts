@@ -37,3 +37,12 @@ describe('scale, offset and enum', () => {
     expect(rawToValue(point({ type: 'float32', scale: 1000 }), 0.2301)).toBeCloseTo(230.1, 10);
   });
 });
+
+describe('lenient encoding for simulators', () => {
+  it('rounds to the nearest step and clamps to the type instead of refusing', () => {
+    const temp = point({ scale: 0.1, min: -40, max: 125 });
+    expect(valueToRaw(temp, 21.537, { strict: false })).toBe(215);
+    expect(valueToRaw(temp, 200, { strict: false })).toBe(2000);
+    expect(valueToRaw(point({}), 1e9, { strict: false })).toBe(32767);
+  });
+});

@@ -46,8 +46,17 @@ export function checkPointValue(point: ProfilePoint, value: unknown): string | u
   }
 }
 
+export interface EncodeOptions {
+  /**
+   * true (the default, for writes): refuse values outside min/max or between
+   * two steps of the scale. false (for simulators serving any signal): round to
+   * the nearest step and clamp to what the type can hold.
+   */
+  strict?: boolean;
+}
+
 /** Engineering value → raw value, refusing anything the profile does not allow. */
-export function valueToRaw(point: ProfilePoint, value: unknown): RawValue {
+export function valueToRaw(point: ProfilePoint, value: unknown, { strict = true }: EncodeOptions = {}): RawValue {
   const fail = (why: string): never => {
     throw new CodecError(`point ${point.name}: ${why}`);
   };
@@ -65,17 +74,17 @@ export function valueToRaw(point: ProfilePoint, value: unknown): RawValue {
     return typeof value === 'string' ? value : fail(`expected a string, got ${JSON.stringify(value)}`);
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`expected a number, got ${JSON.stringify(value)}`);
-  if (point.min !== undefined && value < point.min) fail(`${value} is below the minimum ${point.min}`);
-  if (point.max !== undefined && value > point.max) fail(`${value} is above the maximum ${point.max}`);
+  if (strict && point.min !== undefined && value < point.min) fail(`${value} is below the minimum ${point.min}`);
+  if (strict && point.max !== undefined && value > point.max) fail(`${value} is above the maximum ${point.max}`);
   let raw = (value - (point.offset ?? 0)) / (point.scale ?? 1);
   if (isIntegerType(point.type)) {
     const rounded = Math.round(raw);
     // A value between two steps of the scale cannot be written exactly: say so rather than round silently.
-    if (Math.abs(rounded - raw) > 1e-6 * Math.max(1, Math.abs(raw))) {
+    if (strict && Math.abs(rounded - raw) > 1e-6 * Math.max(1, Math.abs(raw))) {
       fail(`${value} is not a multiple of the point's resolution ${point.scale ?? 1}`);
     }
-    raw = rounded;
     const [min, max] = INTEGER_RANGES[point.type];
+    raw = strict ? rounded : Math.min(max, Math.max(min, rounded));
     if (raw < min || raw > max) fail(`${value} does not fit in ${point.type} after scaling`);
   } else if (!isFloatType(point.type)) {
     fail(`type ${point.type} cannot hold a number`);
