@@ -1,0 +1,149 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ValidationError, formatProblem } from '@afferent/device-profiles';
+import { tempDirs } from '../test-support/temp-dir.js';
+import { loadAgentConfig, parseAgentConfig } from './agent-config.js';
+
+const dirs = tempDirs();
+afterEach(() => dirs.cleanup());
+
+const VALID = `gateway: { id: gw-1 }
+hub:
+  url: mqtt://127.0.0.1:1883
+  passwordFile: secret.txt
+devices:
+  - id: meter-1
+    profile: eastron-sdm120
+    connection: { url: "tcp://10.0.0.5:502", unitId: 1 }
+  - id: th-1
+    profile: xy-md02
+    interval: 5s
+    connection: { url: "tcp://10.0.0.6:502", unitId: 3, timeout: 500ms }
+`;
+
+/** Write the config (and a password file) to a temp folder and load it. */
+function load(text: string, files: Record<string, string> = { 'secret.txt': 's3cret\n' }) {
+  const dir = dirs.make();
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  writeFileSync(join(dir, 'agent.yaml'), text);
+  return { dir, config: () => loadAgentConfig(join(dir, 'agent.yaml')) };
+}
+
+/** Every problem, as printed, with the temp folder cut off. */
+function problemsOf(text: string, files?: Record<string, string>): string[] {
+  const { dir, config } = load(text, files);
+  try {
+    config();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).problems.map((p) => formatProblem(p).replaceAll(`${dir}/`, ''));
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('agent config', () => {
+  it('applies every default and reads the password file', () => {
+    const { dir, config } = load(VALID);
+    const c = config();
+    expect(c).toMatchObject({
+      gatewayId: 'gw-1',
+      hub: { url: 'mqtt://127.0.0.1:1883', username: 'gw-1', password: 's3cret' },
+      dataDir: join(dir, '.afferent/agent'),
+      outbox: { maxBytes: 256 * 2 ** 20, maxAgeMs: 7 * 86_400_000, synchronous: 'normal' },
+      uplink: { batchMaxReadings: 500, batchLingerMs: 20, inflight: 8, ackTimeoutMs: 15_000 },
+      status: { host: '127.0.0.1', port: 9464 },
+      logLevel: 'info',
+    });
+    expect(c.devices.map((d) => d.id)).toEqual(['meter-1', 'th-1']);
+    expect(c.profiles.has('eastron-sdm120')).toBe(true);
+  });
+
+  it('takes explicit settings and sizes with units', () => {
+    const text = `${VALID.replace('  passwordFile: secret.txt\n', '  username: edge\n  password: pw\n')}dataDir: /var/lib/afferent
+outbox: { maxBytes: 1GB, maxAge: 2d, synchronous: full }
+uplink: { batchMaxReadings: 100, batchLinger: 50ms, inflight: 2, ackTimeout: 3s }
+status: { host: 0.0.0.0, port: 0 }
+logLevel: debug
+`;
+    expect(load(text).config()).toMatchObject({
+      hub: { username: 'edge', password: 'pw' },
+      dataDir: '/var/lib/afferent',
+      outbox: { maxBytes: 1e9, maxAgeMs: 2 * 86_400_000, synchronous: 'full' },
+      uplink: { batchMaxReadings: 100, batchLingerMs: 50, inflight: 2, ackTimeoutMs: 3000 },
+      status: { host: '0.0.0.0', port: 0 },
+      logLevel: 'debug',
+    });
+  });
+
+  it('names file, line and field of schema errors', () => {
+    const text = VALID.replace('id: gw-1', 'id: "gw/1"').replace('url: mqtt://127.0.0.1:1883', 'url: http://hub').replace('    interval: 5s\n', '    interval: 5 s\n    colour: red\n');
+    expect(problemsOf(text)).toEqual([
+      'agent.yaml:1 gateway.id: expected a gateway id: letters, digits, ".", "_" and "-", starting with a letter or digit (at most 64), got "gw/1"',
+      'agent.yaml:3 hub.url: expected an MQTT url such as mqtt://hub.example.com:1883, got "http://hub"',
+      'agent.yaml:12 devices[1].colour: unknown field; known fields: id, profile, connection, interval, heartbeat, labels, location, enabled',
+      'agent.yaml:11 devices[1].interval: expected a duration such as 250ms, 5s, 1m, 2h or 7d, got "5 s"',
+    ]);
+  });
+
+  it('refuses duplicate device ids', () => {
+    expect(problemsOf(VALID.replace('id: th-1', 'id: meter-1'))).toEqual([
+      'agent.yaml:9 devices[1].id: duplicate device id "meter-1" (first at devices[0])',
+    ]);
+  });
+
+  it('refuses an unknown profile and lists the known ones', () => {
+    expect(problemsOf(VALID.replace('profile: xy-md02', 'profile: xy-md03'))).toEqual([
+      'agent.yaml:10 devices[1].profile: unknown profile "xy-md03"; known: eastron-sdm120, waveshare-modbus-rtu-io-8ch, xy-md02',
+    ]);
+  });
+
+  it('checks the connection against the profile\'s protocol', () => {
+    const text = VALID.replace('{ url: "tcp://10.0.0.5:502", unitId: 1 }', '{ url: "opc.tcp://10.0.0.5:4840", unitId: 300, port: 502 }');
+    expect(problemsOf(text)).toEqual([
+      'agent.yaml:8 devices[0].connection.port: unknown field; known fields: url, unitId, timeout',
+      'agent.yaml:8 devices[0].connection.url: expected a Modbus TCP address such as tcp://192.168.1.20:502, got "opc.tcp://10.0.0.5:4840"',
+      'agent.yaml:8 devices[0].connection.unitId: expected an integer 0–255, got 300',
+    ]);
+  });
+
+  it('refuses an unreadable password file, and password together with passwordFile', () => {
+    expect(problemsOf(VALID, {})).toEqual([
+      'agent.yaml:4 hub.passwordFile: cannot read secret.txt: it does not exist',
+    ]);
+    expect(problemsOf(VALID.replace('  passwordFile', '  password: x\n  passwordFile'))).toEqual([
+      'agent.yaml:5 hub.passwordFile: give password or passwordFile, not both',
+    ]);
+  });
+
+  it('loads extra profile folders and reports their bad files with their own file:line', () => {
+    const custom = `profile: acme-pump\nversion: 2\nprotocol: modbus\npoints:\n  - { name: speed, type: uint16, modbus: { address: 0 } }\n`;
+    const broken = `profile: acme-bad\nversion: 1\nprotocol: modbus\npoints:\n  - { name: speed, type: uint16, modbus: { address: -1 } }\n`;
+    const text = `${VALID}profileDirs: [site-profiles, missing-folder]\n`;
+    const good = load(text.replace(', missing-folder', ''), { 'secret.txt': 'x', 'site-profiles/acme/pump.yaml': custom });
+    expect(good.config().profiles.get('acme-pump')?.version).toBe(2);
+    expect(problemsOf(text, { 'secret.txt': 'x', 'site-profiles/pump.yaml': custom, 'site-profiles/bad.yaml': broken, 'site-profiles/copy.yaml': custom.replace('acme-pump', 'xy-md02') })).toEqual([
+      'agent.yaml:13 profileDirs[1]: cannot read profile folder missing-folder: it does not exist',
+      'site-profiles/bad.yaml:5 points[0].modbus.address: expected an integer 0–65535, got -1',
+      'site-profiles/copy.yaml profile: profile "xy-md02" is already defined in built-in generic/xy-md02.yaml',
+    ]);
+  });
+
+  it('collects every problem of a file at once', () => {
+    const text = VALID.replace('id: th-1', 'id: meter-1').replace('profile: xy-md02', 'profile: nope').replace('unitId: 1 }', 'unitId: -1 }').replace('id: gw-1', 'id: ""');
+    expect(problemsOf(text, {})).toHaveLength(5);
+  });
+
+  it('names the line of broken YAML', () => {
+    expect(problemsOf('gateway: { id: gw-1\nhub: [\n')[0]).toMatch(/^agent.yaml:\d+: not valid YAML/);
+  });
+
+  it('parses text without a file, relative to a folder', () => {
+    const c = parseAgentConfig(VALID.replace('  passwordFile: secret.txt\n', ''), 'inline', '/srv/agent');
+    expect(c.dataDir).toBe('/srv/agent/.afferent/agent');
+    expect(c.hub.password).toBeUndefined();
+  });
+});

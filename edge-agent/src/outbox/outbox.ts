@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The on-disk outbox: every batch is stored here before it is sent, and
+ * deleted only when the hub acks it. SQLite in WAL mode.
+ *
+ * Durability: `synchronous=NORMAL` (the default) survives a crash of the
+ * process; a power loss may lose the last transactions. `full` fsyncs every
+ * commit and survives power loss, at the cost of one fsync per batch.
+ *
+ * Policy when full: over `maxBytes` (the sum of stored bodies) or older than
+ * `maxAge`, the OLDEST TELEMETRY batches are dropped and their readings
+ * counted; alarm batches are never dropped.
+ */
+
+export type BatchKind = 'telemetry' | 'alarms';
+
+export interface StoredBatch {
+  seq: number;
+  kind: BatchKind;
+  /** When the batch was closed, ms. */
+  created: number;
+  /** Readings (or alarm transitions) in the batch. */
+  readings: number;
+  /** JSON array of the readings or alarm transitions. */
+  body: string;
+}
+
+export interface OutboxStats {
+  batches: number;
+  readings: number;
+  bytes: number;
+  /** Creation time of the oldest batch still stored, ms. */
+  oldest?: number;
+  /** Readings dropped by the size/age policy over the life of this outbox. */
+  dropped: number;
+}
+
+export interface OutboxOptions {
+  maxBytes: number;
+  maxAgeMs: number;
+  synchronous?: 'normal' | 'full';
+  now?: () => number;
+}
+
+/**
+ * After an unclean shutdown, commits that were not yet on disk may be gone
+ * while their batches already reached the hub. Re-using those seqs for new
+ * data would make the hub drop it as a duplicate, so the seq jumps past them.
+ */
+export const SEQ_SKIP_AFTER_CRASH = 100_000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS batches (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('telemetry', 'alarms')),
+    created INTEGER NOT NULL,
+    readings INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS batches_by_kind ON batches (kind, seq);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+type Totals = { batches: number; readings: number; bytes: number };
+type Sized = { readings: number; bytes: number };
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insert: db.prepare<[BatchKind, number, number, number, string]>(
+      'INSERT INTO batches (kind, created, readings, bytes, body) VALUES (?, ?, ?, ?, ?)',
+    ),
+    next: db.prepare<[BatchKind, number], StoredBatch>(
+      'SELECT seq, kind, created, readings, body FROM batches WHERE kind = ? ORDER BY seq LIMIT ?',
+    ),
+    remove: db.prepare<[number], Sized>('DELETE FROM batches WHERE seq = ? RETURNING readings, bytes'),
+    low: db.prepare<[], { low: number | null }>('SELECT MIN(seq) AS low FROM batches'),
+    oldest: db.prepare<[], { created: number }>('SELECT created FROM batches ORDER BY seq LIMIT 1'),
+    oldestTelemetry: db.prepare<[], { seq: number; created: number }>(
+      "SELECT seq, created FROM batches WHERE kind = 'telemetry' ORDER BY seq LIMIT 64",
+    ),
+    setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+  };
+}
+
+export class Outbox {
+  readonly epoch: string;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly now: () => number;
+  private readonly totals: Totals;
+  private dropped: number;
+  private readonly appendTx: (kind: BatchKind, body: string, readings: number, created: number) => number;
+
+  constructor(dataDir: string, private readonly options: OutboxOptions) {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, 'outbox.db');
+    this.now = options.now ?? Date.now;
+    const db = new Database(this.path);
+    this.db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.exec(SCHEMA);
+    const sql = (this.sql = prepareStatements(db));
+    const meta = (key: string) => db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+    const setMeta = (key: string, value: string) => sql.setMeta.run(key, value);
+    db.transaction(() => {
+      const epoch = meta('epoch');
+      if (epoch === undefined) {
+        setMeta('epoch', randomBytes(12).toString('base64url'));
+        setMeta('dropped_readings', '0');
+      } else if (meta('clean_shutdown') !== '1') {
+        // sqlite_sequence has no unique key on name: update the row, or create it.
+        const bumped = db.prepare<[number]>("UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'batches'").run(SEQ_SKIP_AFTER_CRASH);
+        if (bumped.changes === 0) db.prepare<[number]>("INSERT INTO sqlite_sequence (name, seq) VALUES ('batches', ?)").run(SEQ_SKIP_AFTER_CRASH);
+      }
+      setMeta('clean_shutdown', '0');
+    })();
+    // The epoch and the "not closed cleanly" mark must be on disk before any batch is sent.
+    db.pragma('wal_checkpoint(FULL)');
+    this.epoch = meta('epoch')!;
+    this.dropped = Number(meta('dropped_readings') ?? 0);
+    const sums = db.prepare<[], { batches: number; readings: number | null; bytes: number | null }>(
+      'SELECT COUNT(*) AS batches, SUM(readings) AS readings, SUM(bytes) AS bytes FROM batches',
+    ).get()!;
+    this.totals = { batches: sums.batches, readings: sums.readings ?? 0, bytes: sums.bytes ?? 0 };
+
+    this.appendTx = db.transaction((kind: BatchKind, body: string, readings: number, created: number) => {
+      const bytes = Buffer.byteLength(body);
+      const seq = Number(sql.insert.run(kind, created, readings, bytes, body).lastInsertRowid);
+      this.totals.batches += 1;
+      this.totals.readings += readings;
+      this.totals.bytes += bytes;
+      this.enforceLimits(created);
+      return seq;
+    });
+  }
+
+  /** Store one batch (a JSON array of readings or alarm transitions) in one transaction; returns its seq. */
+  append(kind: BatchKind, items: readonly unknown[], created = this.now()): number {
+    return this.appendTx(kind, JSON.stringify(items), items.length, created);
+  }
+
+  /** Up to `n` batches to send: alarms first, then telemetry oldest first, skipping those in `skip`. */
+  nextToSend(n: number, skip: ReadonlySet<number> = new Set()): StoredBatch[] {
+    if (n <= 0) return [];
+    const select = (kind: BatchKind, limit: number) => this.sql.next.all(kind, limit).filter((batch) => !skip.has(batch.seq));
+    const alarms = select('alarms', n + skip.size).slice(0, n);
+    if (alarms.length === n) return alarms;
+    return [...alarms, ...select('telemetry', n + skip.size).slice(0, n - alarms.length)];
+  }
+
+  /** The hub stored these batches: delete them. Unknown seqs are ignored. Returns how many were deleted. */
+  ack(seqs: readonly number[]): number {
+    return this.db.transaction(() => {
+      let deleted = 0;
+      for (const seq of seqs) {
+        const row = this.sql.remove.get(seq);
+        if (!row) continue;
+        deleted++;
+        this.forget(row);
+      }
+      return deleted;
+    })();
+  }
+
+  /** The lowest seq still stored: everything below has been acknowledged. */
+  low(): number | undefined {
+    return this.sql.low.get()?.low ?? undefined;
+  }
+
+  /** Apply the age limit now (appends apply both limits by themselves). Returns readings dropped. */
+  prune(now = this.now()): number {
+    const before = this.dropped;
+    this.db.transaction(() => this.enforceLimits(now))();
+    return this.dropped - before;
+  }
+
+  stats(): OutboxStats {
+    const oldest = this.sql.oldest.get()?.created;
+    return { ...this.totals, ...(oldest === undefined ? {} : { oldest }), dropped: this.dropped };
+  }
+
+  /** Close the database and mark the shutdown clean. */
+  close(): void {
+    if (!this.db.open) return;
+    this.sql.setMeta.run('clean_shutdown', '1');
+    this.db.close();
+  }
+
+  /** Inside a transaction: drop the oldest telemetry while over the size limit or past the age limit. */
+  private enforceLimits(now: number): void {
+    const cutoff = now - this.options.maxAgeMs;
+    let droppedNow = 0;
+    for (;;) {
+      const candidates = this.sql.oldestTelemetry.all();
+      let progressed = false;
+      for (const batch of candidates) {
+        if (this.totals.bytes <= this.options.maxBytes && batch.created >= cutoff) break;
+        const removed = this.sql.remove.get(batch.seq)!;
+        this.forget(removed);
+        droppedNow += removed.readings;
+        progressed = true;
+      }
+      if (!progressed || candidates.length < 64) break;
+    }
+    if (droppedNow > 0) {
+      this.dropped += droppedNow;
+      this.sql.setMeta.run('dropped_readings', String(this.dropped));
+    }
+  }
+
+  private forget(batch: Sized): void {
+    this.totals.batches -= 1;
+    this.totals.readings -= batch.readings;
+    this.totals.bytes -= batch.bytes;
+  }
+}
