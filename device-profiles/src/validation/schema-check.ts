@@ -1,6 +1,10 @@
 import type { TSchema, Static } from 'typebox';
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import type { PathSegment, Problem } from './problem.js';
+
+// TypeBox stops after 8 errors by default; a file with a dozen mistakes deserves to hear of all of them.
+Settings.Set({ maxErrors: 500 });
 
 /**
  * Validate a value against a TypeBox schema and explain every failure in words
@@ -11,16 +15,16 @@ import type { PathSegment, Problem } from './problem.js';
  */
 export function checkSchema<S extends TSchema>(schema: S, value: unknown, base: PathSegment[] = []): Problem[] {
   if (Value.Check(schema, value)) return [];
+  const { errors, problems } = splitDiscriminatedUnions(schema, value, Value.Errors(schema, value) as SchemaError[], base);
   const byPath = new Map<string, SchemaError[]>();
-  for (const error of Value.Errors(schema, value) as SchemaError[]) {
+  for (const error of errors) {
     const list = byPath.get(error.instancePath) ?? [];
     list.push(error);
     byPath.set(error.instancePath, list);
   }
-  const problems: Problem[] = [];
-  for (const [instancePath, errors] of byPath) {
+  for (const [instancePath, group] of byPath) {
     const path = [...base, ...pointerSegments(instancePath, value)];
-    for (const error of errors) {
+    for (const error of group) {
       if (error.keyword === 'required') {
         for (const name of error.params.requiredProperties as string[]) {
           problems.push({ path: [...path, name], message: 'missing (required)' });
@@ -33,7 +37,7 @@ export function checkSchema<S extends TSchema>(schema: S, value: unknown, base: 
         }
       }
     }
-    const valueErrors = errors.filter((e) => !['required', 'additionalProperties', 'boolean'].includes(e.keyword));
+    const valueErrors = group.filter((e) => !['required', 'additionalProperties', 'boolean'].includes(e.keyword));
     if (valueErrors.length === 0) continue;
     // A union reports each branch and then itself: describe the union as a whole.
     const chosen = valueErrors.find((e) => e.keyword === 'anyOf') ?? valueErrors[0]!;
@@ -51,6 +55,65 @@ export function parseWithSchema<S extends TSchema>(
 ): { ok: true; value: Static<S> } | { ok: false; problems: Problem[] } {
   const problems = checkSchema(schema, value);
   return problems.length === 0 ? { ok: true, value: value as Static<S> } : { ok: false, problems };
+}
+
+/**
+ * A union of objects told apart by a literal field (`kind: sine`) fails with
+ * every branch's errors, which helps nobody. Check such a value against the
+ * branch its literal names instead, or say which literals exist.
+ */
+function splitDiscriminatedUnions(schema: TSchema, value: unknown, all: SchemaError[], base: PathSegment[]): { errors: SchemaError[]; problems: Problem[] } {
+  const unions = new Map<string, { union: SchemaNode; instancePath: string; field: string }>();
+  for (const error of all) {
+    for (const match of error.schemaPath.matchAll(/\/anyOf\/\d+/g)) {
+      const unionPath = error.schemaPath.slice(0, match.index);
+      const union = resolvePointer(schema, unionPath);
+      const field = union && discriminatorOf(union);
+      if (!union || !field) continue;
+      const instancePath = unionInstancePath(error, match.index + match[0].length);
+      unions.set(`${unionPath}@${instancePath}`, { union, instancePath, field });
+      break;
+    }
+  }
+  if (unions.size === 0) return { errors: all, problems: [] };
+  const inUnion = (e: SchemaError) => [...unions.keys()].some((key) => e.schemaPath.startsWith(key.slice(0, key.lastIndexOf('@'))));
+  const problems: Problem[] = [];
+  for (const { union, instancePath, field } of unions.values()) {
+    const sub = valueAt(value, instancePath) as Record<string, unknown> | undefined;
+    const path = [...base, ...pointerSegments(instancePath, value)];
+    const tag = sub?.[field];
+    const branches = union.anyOf as SchemaNode[];
+    const branch = branches.find((b) => (b.properties as Record<string, SchemaNode>)[field]!.const === tag);
+    if (branch) problems.push(...checkSchema(branch as TSchema, sub, path));
+    else {
+      const tags = branches.map((b) => String((b.properties as Record<string, SchemaNode>)[field]!.const));
+      problems.push({ path: [...path, field], message: `expected one of ${tags.join(', ')}, got ${show(tag)}` });
+    }
+  }
+  return { errors: all.filter((e) => !inUnion(e)), problems };
+}
+
+/** The field whose literal differs in every branch of a union of objects, if there is one. */
+function discriminatorOf(union: SchemaNode): string | undefined {
+  const branches = union.anyOf as SchemaNode[] | undefined;
+  if (!branches?.length || !branches.every((b) => b.type === 'object' && b.properties)) return undefined;
+  const first = branches[0]!.properties as Record<string, SchemaNode>;
+  return Object.keys(first).find((key) =>
+    branches.every((b) => (b.properties as Record<string, SchemaNode>)[key]?.const !== undefined && ((b.required as string[]) ?? []).includes(key)),
+  );
+}
+
+/** Where in the value a union sits, from an error inside one of its branches. */
+function unionInstancePath(error: SchemaError, branchEnd: number): string {
+  const rest = error.schemaPath.slice(branchEnd).split('/').filter(Boolean);
+  let steps = 0;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === 'properties' || rest[i] === 'patternProperties') { steps++; i++; }
+    else if (rest[i] === 'items' || rest[i] === 'additionalProperties') steps++;
+    else if (rest[i] === 'anyOf') i++;
+  }
+  const segments = error.instancePath.split('/');
+  return segments.slice(0, segments.length - steps).join('/');
 }
 
 interface SchemaError {

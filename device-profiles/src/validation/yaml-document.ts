@@ -37,11 +37,13 @@ export function parseYamlSource(text: string, source: string): { doc?: SourceDoc
   return { doc: { source, value, lineOf }, problems: [] };
 }
 
-/** Give each problem the source and line of the document it was found in. */
+/** Give each problem the source and line of the document it was found in, in document order. */
 export function locateProblems(doc: SourceDocument, problems: Problem[]): Problem[] {
-  return problems.map((problem) => ({
-    ...problem,
-    source: problem.source ?? doc.source,
-    line: problem.line ?? doc.lineOf(problem.path),
-  }));
+  return problems
+    .map((problem) => ({
+      ...problem,
+      source: problem.source ?? doc.source,
+      line: problem.line ?? doc.lineOf(problem.path),
+    }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
