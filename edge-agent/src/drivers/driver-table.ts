@@ -1,0 +1,11 @@
+import type { Logger } from 'pino';
+import type { Protocol } from '@afferent/device-profiles';
+import type { Driver } from './driver.js';
+import { createModbusDriver } from './modbus/modbus-driver.js';
+
+export type DriverFactory = (options: { log?: Logger }) => Driver;
+
+/** Every driver the agent has, by protocol: one explicit table, nothing registered by side effect. */
+export const DRIVER_TABLE: Record<Protocol, DriverFactory> = {
+  modbus: createModbusDriver,
+};
