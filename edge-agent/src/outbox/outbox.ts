@@ -77,6 +77,7 @@ function prepareStatements(db: Database.Database) {
     next: db.prepare<[BatchKind, number], StoredBatch>(
       'SELECT seq, kind, created, readings, body FROM batches WHERE kind = ? ORDER BY seq LIMIT ?',
     ),
+    one: db.prepare<[number], StoredBatch>('SELECT seq, kind, created, readings, body FROM batches WHERE seq = ?'),
     remove: db.prepare<[number], Sized>('DELETE FROM batches WHERE seq = ? RETURNING readings, bytes'),
     low: db.prepare<[], { low: number | null }>('SELECT MIN(seq) AS low FROM batches'),
     oldest: db.prepare<[], { created: number }>('SELECT created FROM batches ORDER BY seq LIMIT 1'),
@@ -153,6 +154,11 @@ export class Outbox {
     const alarms = select('alarms', n + skip.size).slice(0, n);
     if (alarms.length === n) return alarms;
     return [...alarms, ...select('telemetry', n + skip.size).slice(0, n - alarms.length)];
+  }
+
+  /** One stored batch, if it is still here. */
+  batch(seq: number): StoredBatch | undefined {
+    return this.sql.one.get(seq);
   }
 
   /** The hub stored these batches: delete them. Unknown seqs are ignored. Returns how many were deleted. */

@@ -1,0 +1,153 @@
+import { connect, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { encodeWire, gatewayTopic, type GatewayStatus, type Inventory } from '@afferent/device-profiles';
+import type { Outbox } from '../outbox/outbox.js';
+import { BatchSender, type SenderCounters } from './batch-sender.js';
+
+export interface UplinkOptions {
+  gatewayId: string;
+  url: string;
+  username: string;
+  password?: string;
+  outbox: Outbox;
+  inflight: number;
+  ackTimeoutMs: number;
+  /** The devices this gateway runs; published retained on every connect. */
+  inventory(): Inventory;
+  /** Backlog and device health for the retained status message. */
+  status(): Omit<GatewayStatus, 'state'>;
+  statusEveryMs?: number;
+  /** Wait before reconnecting: from `min`, doubling per failure, up to `max`. */
+  reconnect?: { minMs: number; maxMs: number };
+  log?: Logger;
+  counters?: SenderCounters & { connected?(up: boolean): void };
+}
+
+export const UPLINK_DEFAULTS = { statusEveryMs: 10_000, reconnect: { minMs: 1000, maxMs: 30_000 } } as const;
+
+/**
+ * The MQTT link to the hub (MQTT 3.1.1, as aedes speaks). On every connect:
+ * subscribe to our ack topic, publish the inventory and the online status
+ * (both retained), then send the outbox. The broker publishes the retained
+ * `offline` will when the link dies. Reconnects with backoff; the agent's
+ * sampling never waits for it: readings go to the outbox whatever the link.
+ */
+export class Uplink {
+  private readonly sender: BatchSender;
+  private client: MqttClient | undefined;
+  private up = false;
+  private stopped = false;
+  private failures = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly topics;
+
+  constructor(private readonly options: UplinkOptions) {
+    this.sender = new BatchSender(options.outbox, options, options.counters);
+    const topic = (kind: Parameters<typeof gatewayTopic>[1]) => gatewayTopic(options.gatewayId, kind);
+    this.topics = { ack: topic('ack'), status: topic('status'), inventory: topic('inventory') };
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** Batches not yet acknowledged by the hub. */
+  get unacknowledged(): number {
+    return this.sender.unacknowledged;
+  }
+
+  start(): void {
+    const { options } = this;
+    const client = connect(options.url, {
+      protocolVersion: 4,
+      clientId: `afferent-agent-${options.gatewayId}`,
+      username: options.username,
+      ...(options.password === undefined ? {} : { password: options.password }),
+      clean: true,
+      // Reconnection is ours (with backoff); mqtt.js would retry at a fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      will: { topic: this.topics.status, payload: encodeWire('status', { state: 'offline' }), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('connect', () => void this.onConnect(client));
+    client.on('close', () => this.onClose());
+    client.on('message', (topic, payload) => {
+      if (topic === this.topics.ack) this.sender.handleAck(payload);
+    });
+    // Connection errors are followed by 'close'; without a listener they would kill the process.
+    client.on('error', (error) => options.log?.warn({ err: error.message }, 'uplink error'));
+    const resendEvery = Math.max(50, Math.min(1000, options.ackTimeoutMs / 2));
+    this.timers.push(
+      setInterval(() => this.sender.resendOverdue(), resendEvery),
+      setInterval(() => this.publishStatus(), options.statusEveryMs ?? UPLINK_DEFAULTS.statusEveryMs),
+    );
+  }
+
+  /** New batches are in the outbox. */
+  notify(): void {
+    this.sender.pump();
+  }
+
+  /** Publish `offline` (retained), then disconnect. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (!client) return;
+    if (this.up) {
+      await client.publishAsync(this.topics.status, encodeWire('status', { state: 'offline', t: Date.now() }), { qos: 1, retain: true })
+        .catch((error: Error) => this.options.log?.warn({ err: error.message }, 'could not publish offline status'));
+    }
+    this.sender.offline();
+    await client.endAsync(!this.up);
+  }
+
+  private async onConnect(client: MqttClient): Promise<void> {
+    this.failures = 0;
+    try {
+      // The ack subscription must be in place before the first batch goes out, or its ack could be missed.
+      await client.subscribeAsync(this.topics.ack, { qos: 1 });
+      await client.publishAsync(this.topics.inventory, encodeWire('inventory', this.options.inventory()), { qos: 1, retain: true });
+    } catch (error) {
+      this.options.log?.warn({ err: (error as Error).message }, 'uplink setup failed; reconnecting');
+      client.end(true);
+      return;
+    }
+    if (this.stopped || !client.connected) return;
+    this.up = true;
+    this.options.log?.info({ url: this.options.url }, 'uplink connected');
+    this.options.counters?.connected?.(true);
+    this.publishStatus();
+    this.sender.online((topic, payload) => {
+      // The hub's ack confirms delivery; a publish that fails with the link is sent again on reconnect.
+      client.publish(topic, payload, { qos: 1 }, () => undefined);
+    });
+  }
+
+  private onClose(): void {
+    if (this.up) {
+      this.up = false;
+      this.options.log?.warn({ url: this.options.url }, 'uplink lost');
+      this.options.counters?.connected?.(false);
+    }
+    this.sender.offline();
+    if (this.stopped || this.reconnectTimer) return;
+    const { minMs, maxMs } = this.options.reconnect ?? UPLINK_DEFAULTS.reconnect;
+    const delay = Math.min(minMs * 2 ** this.failures, maxMs);
+    this.failures++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) this.client?.reconnect();
+    }, delay);
+  }
+
+  private publishStatus(): void {
+    if (!this.up || !this.client) return;
+    const status: GatewayStatus = { ...this.options.status(), state: 'online', t: Date.now() };
+    this.client.publish(this.topics.status, encodeWire('status', status), { qos: 1, retain: true }, () => undefined);
+  }
+}
