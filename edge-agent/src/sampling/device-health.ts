@@ -11,6 +11,10 @@ export class DeviceHealthTracker {
   private lastError: string | undefined;
   private readonly latencies: number[] = [];
 
+  get isReachable(): boolean {
+    return this.reachable;
+  }
+
   readSucceeded(t: number, latencyMs: number): void {
     this.reachable = true;
     this.lastRead = t;

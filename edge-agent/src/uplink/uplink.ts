@@ -23,6 +23,9 @@ export interface UplinkOptions {
   counters?: SenderCounters & { connected?(up: boolean): void };
 }
 
+/** Longest wait for each step of a clean disconnect before giving up on it. */
+const STOP_STEP_MS = 2000;
+
 export const UPLINK_DEFAULTS = { statusEveryMs: 10_000, reconnect: { minMs: 1000, maxMs: 30_000 } } as const;
 
 /**
@@ -78,7 +81,11 @@ export class Uplink {
       if (topic === this.topics.ack) this.sender.handleAck(payload);
     });
     // Connection errors are followed by 'close'; without a listener they would kill the process.
-    client.on('error', (error) => options.log?.warn({ err: error.message }, 'uplink error'));
+    client.on('error', (error) => {
+      // Once per outage is enough for the log; the retries that follow are debug.
+      if (this.failures === 0) options.log?.warn({ err: error.message, url: options.url }, 'uplink error');
+      else options.log?.debug({ err: error.message }, 'uplink error');
+    });
     const resendEvery = Math.max(50, Math.min(1000, options.ackTimeoutMs / 2));
     this.timers.push(
       setInterval(() => this.sender.resendOverdue(), resendEvery),
@@ -98,12 +105,13 @@ export class Uplink {
     clearTimeout(this.reconnectTimer);
     const client = this.client;
     if (!client) return;
+    // A half-dead link must not hold the agent's shutdown: each step gets a bounded wait.
     if (this.up) {
-      await client.publishAsync(this.topics.status, encodeWire('status', { state: 'offline', t: Date.now() }), { qos: 1, retain: true })
-        .catch((error: Error) => this.options.log?.warn({ err: error.message }, 'could not publish offline status'));
+      const offline = client.publishAsync(this.topics.status, encodeWire('status', { state: 'offline', t: Date.now() }), { qos: 1, retain: true });
+      await bounded(offline, STOP_STEP_MS).catch((error: Error) => this.options.log?.warn({ err: error.message }, 'could not publish offline status'));
     }
     this.sender.offline();
-    await client.endAsync(!this.up);
+    await bounded(client.endAsync(!this.up), STOP_STEP_MS).catch(() => client.end(true));
   }
 
   private async onConnect(client: MqttClient): Promise<void> {
@@ -150,4 +158,12 @@ export class Uplink {
     const status: GatewayStatus = { ...this.options.status(), state: 'online', t: Date.now() };
     this.client.publish(this.topics.status, encodeWire('status', status), { qos: 1, retain: true }, () => undefined);
   }
+}
+
+function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
