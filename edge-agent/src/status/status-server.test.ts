@@ -62,7 +62,7 @@ describe('status server', () => {
       'afferent_agent_uplink_batches_acked_total 3',
       'afferent_agent_uplink_batches_resent_total 1',
     ]) expect(text).toContain(line);
-    expect(Number(/afferent_agent_outbox_oldest_age_seconds (\S+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(4);
+    expect(Number(/^afferent_agent_outbox_oldest_age_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(4);
     // The dropped counter follows the outbox's persisted count.
     outbox.dropped = 6;
     expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('afferent_agent_outbox_dropped_readings_total 6');
