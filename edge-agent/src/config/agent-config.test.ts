@@ -84,8 +84,8 @@ logLevel: debug
     expect(problemsOf(text)).toEqual([
       'agent.yaml:1 gateway.id: expected a gateway id: letters, digits, ".", "_" and "-", starting with a letter or digit (at most 64), got "gw/1"',
       'agent.yaml:3 hub.url: expected an MQTT url such as mqtt://hub.example.com:1883, got "http://hub"',
-      'agent.yaml:12 devices[1].colour: unknown field; known fields: id, profile, connection, interval, heartbeat, labels, location, enabled',
       'agent.yaml:11 devices[1].interval: expected a duration such as 250ms, 5s, 1m, 2h or 7d, got "5 s"',
+      'agent.yaml:12 devices[1].colour: unknown field; known fields: id, profile, connection, interval, heartbeat, labels, location, enabled',
     ]);
   });
 

@@ -1,0 +1,102 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from './test-support/temp-dir.js';
+import { waitFor } from './test-support/wait-for.js';
+
+/** Processes spawned by tests run the compiled agent (`npm test` builds first). */
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const run = promisify(execFile);
+const dirs = tempDirs();
+const children: ReturnType<typeof spawn>[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  dirs.cleanup();
+});
+
+function configFile(text: string): string {
+  const path = join(dirs.make(), 'agent.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const BROKEN = `gateway: { id: gw-1 }
+hub: { url: "mqtt://127.0.0.1:1883", passwordFile: nowhere.txt }
+devices:
+  - { id: m1, profile: eastron-sdm120, connection: { url: "tcp://10.0.0.5:502" } }
+  - { id: m1, profile: xy-md02, connection: { url: "tcp://10.0.0.6:502" } }
+  - { id: m3, profile: x, connection: { url: "tcp://10.0.0.7:502" } }
+  - { id: m4, profile: xy-md02, connection: { host: 10.0.0.8 } }
+outbox: { maxBytes: lots }
+`;
+
+describe('edge-agent CLI (compiled)', () => {
+  it('check-config prints every problem with file:line and exits 1', async () => {
+    const path = configFile(BROKEN);
+    const { code, stderr, stdout } = await cli('check-config', path);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `${path}:2 hub.passwordFile: cannot read ${join(path, '..', 'nowhere.txt')}: it does not exist`,
+      `${path}:5 devices[1].id: duplicate device id "m1" (first at devices[0])`,
+      `${path}:6 devices[2].profile: unknown profile "x"; known: eastron-sdm120, waveshare-modbus-rtu-io-8ch, xy-md02`,
+      `${path}:7 devices[3].connection.url: missing (required)`,
+      `${path}:7 devices[3].connection.host: unknown field; known fields: url, unitId, timeout`,
+      `${path}:8 outbox.maxBytes: expected a size in bytes, or with a unit such as 256MiB or 1GB, got "lots"`,
+      `${path}: 6 problems`,
+    ]);
+  });
+
+  it('check-config summarises a good file and exits 0', async () => {
+    const path = configFile(BROKEN.split('\n').slice(0, 4).join('\n').replace(', passwordFile: nowhere.txt', ''));
+    expect(await cli('check-config', path)).toEqual({
+      code: 0,
+      stdout: `${path}: ok: gateway gw-1, 1 device (eastron-sdm120), hub mqtt://127.0.0.1:1883, data in ${join(path, '..', '.afferent/agent')}\n`,
+      stderr: '',
+    });
+  });
+
+  it('prints usage and exits 2 when called wrong', async () => {
+    const { code, stderr } = await cli('frobnicate');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^usage:/);
+  });
+
+  it('run prints one ready line, serves status, and stops cleanly on SIGTERM', async () => {
+    const path = configFile(`gateway: { id: gw-cli }
+hub: { url: "mqtt://127.0.0.1:1" }
+status: { port: 0 }
+logLevel: warn
+devices:
+  - { id: m1, profile: eastron-sdm120, connection: { url: "tcp://127.0.0.1:1" } }
+`);
+    const child = spawn(process.execPath, [CLI, 'run', '--config', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = once(child, 'exit');
+    const ready = await waitFor(() => /^afferent agent ready: gateway gw-cli, 1 device, status (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout), { what: 'the ready line' });
+    const health = (await (await fetch(`${ready[1]}/healthz`)).json()) as { gateway: string; devices: Record<string, unknown> };
+    expect(health).toMatchObject({ gateway: 'gw-cli', devices: { m1: { reachable: false } } });
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+  });
+});
