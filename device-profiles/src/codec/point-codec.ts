@@ -1,6 +1,8 @@
 import type { DeviceProfile, ProfilePoint, Protocol } from '../profile/profile-schema.js';
 import type { PointValue } from '../profile/point-types.js';
 import { modbusPointCodec } from './modbus-point.js';
+import { opcuaPointCodec } from './opcua-point.js';
+import { payloadPointCodec } from './payload-point.js';
 import type { EncodeOptions } from './value-transform.js';
 
 /**
@@ -15,4 +17,7 @@ export interface PointCodec {
 
 export const POINT_CODECS: Record<Protocol, PointCodec> = {
   modbus: modbusPointCodec,
+  opcua: opcuaPointCodec,
+  coap: payloadPointCodec('coap'),
+  mqtt: payloadPointCodec('mqtt'),
 };

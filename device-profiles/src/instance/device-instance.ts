@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { DurationSchema } from '../common/duration.js';
 import { DeviceId } from '../common/identifiers.js';
 import { ProfileName } from '../profile/profile-schema.js';
+import { AlarmOverridesSchema } from '../rules/alarm-definition.js';
 
 /**
  * A device *instance*: where one device of a profile's model is, and how often
@@ -23,6 +24,8 @@ export const DeviceInstanceSchema = Type.Object(
       Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }),
     ),
     enabled: Type.Optional(Type.Boolean()),
+    /** Changes to the profile's alarms for this device: thresholds, disabled alarms, extra alarms. */
+    alarms: Type.Optional(AlarmOverridesSchema),
   },
   { additionalProperties: false },
 );

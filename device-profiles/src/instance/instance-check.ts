@@ -2,10 +2,17 @@ import type { Problem } from '../validation/problem.js';
 import { checkSchema } from '../validation/schema-check.js';
 import type { DeviceProfile } from '../profile/profile-schema.js';
 import { PROTOCOL_TABLE } from '../protocol/protocol-table.js';
+import { compileAlarms, effectiveAlarms } from '../rules/alarm-definition.js';
 import type { DeviceInstance } from './device-instance.js';
 
 /** A device instance against its profile: the connection must suit the profile's protocol. */
 export function checkDeviceInstance(instance: DeviceInstance, profile: DeviceProfile | undefined): Problem[] {
   if (!profile) return [{ path: ['profile'], message: `unknown profile "${instance.profile}"` }];
-  return checkSchema(PROTOCOL_TABLE[profile.protocol].connection, instance.connection, ['connection']);
+  const problems = checkSchema(PROTOCOL_TABLE[profile.protocol].connection, instance.connection, ['connection']);
+  if (instance.alarms) {
+    const { alarms, problems: overrideProblems } = effectiveAlarms(profile, instance.alarms);
+    problems.push(...overrideProblems);
+    problems.push(...compileAlarms(profile, alarms, (index, field) => ['alarms', alarms[index]!.name, field]).problems);
+  }
+  return problems;
 }

@@ -1,5 +1,6 @@
 import type { Problem } from '../validation/problem.js';
 import { PROTOCOL_TABLE } from '../protocol/protocol-table.js';
+import { compileAlarms } from '../rules/alarm-definition.js';
 import { isIntegerType, isNumericType } from './point-types.js';
 import { PROTOCOLS, type DeviceProfile } from './profile-schema.js';
 
@@ -44,6 +45,7 @@ export function checkProfile(profile: DeviceProfile): Problem[] {
     alarmNames.add(alarm.name);
   });
 
+  if (problems.length === 0) problems.push(...compileAlarms(profile).problems);
   if (problems.length === 0) problems.push(...PROTOCOL_TABLE[profile.protocol].checkProfile(profile));
   return problems;
 }

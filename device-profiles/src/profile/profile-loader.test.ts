@@ -117,3 +117,35 @@ describe('a library with a bad file', () => {
     ]);
   });
 });
+
+describe('protocol blocks', () => {
+  it('checks OPC UA, CoAP and MQTT blocks', () => {
+    expect(errorOf(`profile: plc
+version: 1
+protocol: opcua
+points:
+  - { name: a, type: float64, opcua: { nodeId: "ns=2;s=A" } }
+  - { name: b, type: float64, opcua: { nodeId: "ns=2;s=A" } }
+  - { name: c, type: float64, opcua: { nodeId: "2;A" } }
+`)).toContain('meters/test.yaml:7 points[2].opcua.nodeId: expected a NodeId such as ns=2;s=Boiler.Temperature');
+    expect(errorOf(`profile: plc
+version: 1
+protocol: opcua
+points:
+  - { name: a, type: float64, opcua: { nodeId: "ns=2;s=A" } }
+  - { name: b, type: float64, opcua: { nodeId: "ns=2;s=A" } }
+`)).toBe('meters/test.yaml:6 points[1].opcua.nodeId: node ns=2;s=A is already points[0]');
+    expect(errorOf(`profile: plug
+version: 1
+protocol: mqtt
+points:
+  - { name: relay, type: bool, access: rw, mqtt: { topic: "{base}/state" } }
+`)).toBe('meters/test.yaml:5 points[0].mqtt.commandTopic: a writable point needs the topic its writes are published to');
+    expect(errorOf(`profile: node
+version: 1
+protocol: coap
+points:
+  - { name: t, type: float32, coap: { path: sensors/t } }
+`)).toBe('meters/test.yaml:5 points[0].coap.path: expected a resource path such as /sensors/env, got "sensors/t"');
+  });
+});

@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { DurationSchema } from '../common/duration.js';
+import { CoapPointBlock, CoapProfileBlock } from '../protocol/coap.js';
 import { ModbusPointBlock, ModbusProfileBlock } from '../protocol/modbus.js';
+import { MqttPointBlock, MqttProfileBlock } from '../protocol/mqtt.js';
+import { OpcuaPointBlock, OpcuaProfileBlock } from '../protocol/opcua.js';
 import { POINT_TYPES } from './point-types.js';
 
 /**
@@ -10,7 +13,7 @@ import { POINT_TYPES } from './point-types.js';
  * come from these schemas.
  */
 
-export const PROTOCOLS = ['modbus'] as const;
+export const PROTOCOLS = ['modbus', 'opcua', 'coap', 'mqtt'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 export const ProfileName = Type.String({
@@ -53,6 +56,9 @@ export const ProfilePointSchema = Type.Object(
     /** Report a change only when it moves by at least this much (0: any change). */
     deadband: Type.Optional(Type.Number({ minimum: 0 })),
     modbus: Type.Optional(ModbusPointBlock),
+    opcua: Type.Optional(OpcuaPointBlock),
+    coap: Type.Optional(CoapPointBlock),
+    mqtt: Type.Optional(MqttPointBlock),
   },
   { additionalProperties: false },
 );
@@ -84,6 +90,9 @@ export const DeviceProfileSchema = Type.Object(
     reference: Type.Optional(Type.String()),
     protocol: Type.Enum(PROTOCOLS),
     modbus: Type.Optional(ModbusProfileBlock),
+    opcua: Type.Optional(OpcuaProfileBlock),
+    coap: Type.Optional(CoapProfileBlock),
+    mqtt: Type.Optional(MqttProfileBlock),
     points: Type.Array(ProfilePointSchema, { minItems: 1 }),
     alarms: Type.Optional(Type.Array(ProfileAlarmSchema)),
   },

@@ -1,7 +1,10 @@
 import type { TSchema } from 'typebox';
 import type { Problem } from '../validation/problem.js';
 import type { DeviceProfile, Protocol } from '../profile/profile-schema.js';
+import { checkCoapProfile, CoapConnectionSchema } from './coap.js';
 import { checkModbusProfile, ModbusConnectionSchema } from './modbus.js';
+import { checkMqttProfile, MqttConnectionSchema } from './mqtt.js';
+import { checkOpcuaProfile, OpcuaConnectionSchema } from './opcua.js';
 
 /** What each protocol adds to the shared profile format. One row per protocol. */
 export interface ProtocolSpec {
@@ -13,4 +16,7 @@ export interface ProtocolSpec {
 
 export const PROTOCOL_TABLE: Record<Protocol, ProtocolSpec> = {
   modbus: { checkProfile: checkModbusProfile, connection: ModbusConnectionSchema },
+  opcua: { checkProfile: checkOpcuaProfile, connection: OpcuaConnectionSchema },
+  coap: { checkProfile: checkCoapProfile, connection: CoapConnectionSchema },
+  mqtt: { checkProfile: checkMqttProfile, connection: MqttConnectionSchema },
 };

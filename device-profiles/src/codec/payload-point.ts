@@ -1,0 +1,75 @@
+import type { DeviceProfile, ProfilePoint } from '../profile/profile-schema.js';
+import type { PointValue } from '../profile/point-types.js';
+import type { PayloadFormat } from '../protocol/payload-format.js';
+import { CodecError } from './codec-error.js';
+import { coerceRaw } from './coerce.js';
+import { decodeDocument, encodePayload, selectValue } from './payload-codec.js';
+import { rawToValue, valueToRaw, type EncodeOptions } from './value-transform.js';
+
+/**
+ * CoAP and MQTT rows of the codec table. A driver hands over a payload (and
+ * the format the peer declared, if any); points that share one payload share
+ * its parse.
+ */
+export interface PayloadRaw {
+  payload: Uint8Array;
+  /** The format the peer declared (CoAP Content-Format); wins over the profile's. */
+  format?: PayloadFormat;
+}
+
+/** A write: the payload to send, and its format. */
+export interface PayloadWrite {
+  payload: Buffer;
+  format: PayloadFormat;
+}
+
+type PayloadProtocol = 'coap' | 'mqtt';
+
+const parsed = new WeakMap<Uint8Array, Map<PayloadFormat, unknown>>();
+
+function documentOf(raw: PayloadRaw, format: PayloadFormat): unknown {
+  let byFormat = parsed.get(raw.payload);
+  if (!byFormat) parsed.set(raw.payload, (byFormat = new Map()));
+  if (!byFormat.has(format)) byFormat.set(format, decodeDocument(format, raw.payload));
+  return byFormat.get(format);
+}
+
+/** ON/OFF words of an MQTT bool point → true/false, and back. */
+function fromWords(point: ProfilePoint, protocol: PayloadProtocol, value: unknown): unknown {
+  const block = protocol === 'mqtt' ? point.mqtt : undefined;
+  if (block?.payloadOn === undefined) return value;
+  if (value === block.payloadOn) return true;
+  if (value === block.payloadOff) return false;
+  throw new CodecError(`point ${point.name}: expected ${block.payloadOn} or ${block.payloadOff}, got ${JSON.stringify(value)}`);
+}
+
+function toWords<V>(point: ProfilePoint, protocol: PayloadProtocol, raw: V): V | string {
+  const block = protocol === 'mqtt' ? point.mqtt : undefined;
+  if (block?.payloadOn === undefined || typeof raw !== 'boolean') return raw;
+  return raw ? block.payloadOn : block.payloadOff!;
+}
+
+export function payloadFormatOf(profile: DeviceProfile, point: ProfilePoint, protocol: PayloadProtocol): PayloadFormat {
+  return point[protocol]?.format ?? profile[protocol]?.format ?? 'json';
+}
+
+export function payloadPointCodec(protocol: PayloadProtocol) {
+  return {
+    decode(profile: DeviceProfile, point: ProfilePoint, raw: unknown): PointValue {
+      const { payload, format: declared } = raw as PayloadRaw;
+      if (!(payload instanceof Uint8Array)) throw new CodecError(`point ${point.name}: no payload`);
+      const format = declared ?? payloadFormatOf(profile, point, protocol);
+      try {
+        const selected = selectValue(format, documentOf(raw as PayloadRaw, format), point[protocol]?.select);
+        return rawToValue(point, coerceRaw(point, fromWords(point, protocol, selected)));
+      } catch (error) {
+        if (error instanceof CodecError && !error.message.startsWith('point ')) throw new CodecError(`point ${point.name}: ${error.message}`);
+        throw error;
+      }
+    },
+    encode(profile: DeviceProfile, point: ProfilePoint, value: unknown, options?: EncodeOptions): PayloadWrite {
+      const format = payloadFormatOf(profile, point, protocol);
+      return { format, payload: encodePayload(format, point[protocol]?.select, toWords(point, protocol, valueToRaw(point, value, options))) };
+    },
+  };
+}
