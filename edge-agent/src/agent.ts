@@ -54,9 +54,13 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   for (const instance of devices) {
     const profile = config.profiles.get(instance.profile)!;
     const tracker = observer.add(instance.id);
-    let driver = drivers.get(profile.protocol);
-    if (!driver) drivers.set(profile.protocol, (driver = DRIVER_TABLE[profile.protocol]({ log })));
     try {
+      let driver = drivers.get(profile.protocol);
+      if (!driver) {
+        const create = DRIVER_TABLE[profile.protocol];
+        if (!create) throw new Error(`no ${profile.protocol} driver`);
+        drivers.set(profile.protocol, (driver = create({ log })));
+      }
       const target = { instance, profile };
       pollers.push(new DevicePoller({
         target,

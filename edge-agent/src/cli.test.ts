@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadProfileLibrary } from '@afferent/device-profiles';
 import { tempDirs } from './test-support/temp-dir.js';
 import { waitFor } from './test-support/wait-for.js';
 
@@ -55,7 +56,7 @@ describe('edge-agent CLI (compiled)', () => {
     expect(lines).toEqual([
       `${path}:2 hub.passwordFile: cannot read ${join(path, '..', 'nowhere.txt')}: it does not exist`,
       `${path}:5 devices[1].id: duplicate device id "m1" (first at devices[0])`,
-      `${path}:6 devices[2].profile: unknown profile "x"; known: eastron-sdm120, waveshare-modbus-rtu-io-8ch, xy-md02`,
+      `${path}:6 devices[2].profile: unknown profile "x"; known: ${[...loadProfileLibrary().profiles.keys()].sort().join(', ')}`,
       `${path}:7 devices[3].connection.url: missing (required)`,
       `${path}:7 devices[3].connection.host: unknown field; known fields: url, unitId, timeout`,
       `${path}:8 outbox.maxBytes: expected a size in bytes, or with a unit such as 256MiB or 1GB, got "lots"`,

@@ -6,6 +6,7 @@ import {
   checkDeviceInstance, checkSchema, loadProfileLibrary, locateProblems, parseDuration, parseYamlSource,
   type DeviceInstance, type DeviceProfile, type Problem,
 } from '@afferent/device-profiles';
+import { DRIVER_TABLE } from '../drivers/driver-table.js';
 import { AGENT_DEFAULTS, AgentConfigSchema, MIN_INTERVAL_MS, parseSize, type AgentConfigFile } from './agent-config-schema.js';
 
 export { AgentConfigSchema, AGENT_DEFAULTS } from './agent-config-schema.js';
@@ -128,6 +129,10 @@ function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): P
       problems.push({ path: at('profile'), message: `unknown profile "${device.profile}"; known: ${known}` });
     } else {
       problems.push(...checkDeviceInstance(device, profile).map((p) => ({ ...p, path: at(...p.path) })));
+      if (!DRIVER_TABLE[profile.protocol]) {
+        const drivers = Object.keys(DRIVER_TABLE).join(', ');
+        problems.push({ path: at('profile'), message: `profile "${profile.profile}" speaks ${profile.protocol}, and this agent has no ${profile.protocol} driver yet (drivers: ${drivers})` });
+      }
     }
     const interval = parseDuration(device.interval ?? DEVICE_DEFAULTS.interval);
     if (interval < MIN_INTERVAL_MS) problems.push({ path: at('interval'), message: `at least ${MIN_INTERVAL_MS}ms, got ${device.interval}` });
