@@ -45,7 +45,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const observer = new DeviceObserver(metrics, log);
   const batcher = new Batcher<Reading>(outbox, 'telemetry', { maxItems: config.uplink.batchMaxReadings, lingerMs: config.uplink.batchLingerMs }, {
     stored: () => uplink?.notify(),
-    failed: (error) => log.error({ err: (error as Error).message }, 'the outbox refused a batch; keeping it in memory and retrying'),
+    failed: (error) => log.error({ err: (error as Error).message, lostSoFar: batcher.lost }, 'the outbox refused a batch; keeping it in memory and retrying'),
   });
 
   const devices = config.devices.filter((device) => device.enabled !== false);
@@ -121,7 +121,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     const dropped = outbox.prune();
     if (dropped > 0) log.warn({ dropped }, 'outbox age limit: dropped the oldest telemetry');
   }, PRUNE_EVERY_MS);
-  log.info({ devices: pollers.length, status: status.url, hub: config.hub.url, epoch: outbox.epoch }, 'agent started');
+  log.info({ devices: pollers.length, status: status.url, hub: config.hub.url, outbox: outbox.path, epoch: outbox.epoch }, 'agent started');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {

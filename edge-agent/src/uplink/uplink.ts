@@ -118,11 +118,13 @@ export class Uplink {
     this.failures = 0;
     try {
       // The ack subscription must be in place before the first batch goes out, or its ack could be missed.
-      await client.subscribeAsync(this.topics.ack, { qos: 1 });
+      const [grant] = await client.subscribeAsync(this.topics.ack, { qos: 1 });
+      if (grant?.qos === 128) throw new Error(`the broker refused the subscription to ${this.topics.ack}`);
       await client.publishAsync(this.topics.inventory, encodeWire('inventory', this.options.inventory()), { qos: 1, retain: true });
     } catch (error) {
       this.options.log?.warn({ err: (error as Error).message }, 'uplink setup failed; reconnecting');
-      client.end(true);
+      // Still connected but unusable: drop it, and 'close' schedules the retry with backoff.
+      if (client.connected) client.end(true);
       return;
     }
     if (this.stopped || !client.connected) return;
