@@ -127,6 +127,12 @@ logLevel: debug
     ]);
   });
 
+  it('refuses credentials in the hub url, which is logged', () => {
+    expect(problemsOf(VALID.replace('mqtt://127.0.0.1:1883', 'mqtt://gw:secret@127.0.0.1:1883'))).toEqual([
+      'agent.yaml:3 hub.url: no credentials in the url: use hub.username and hub.passwordFile',
+    ]);
+  });
+
   it('loads extra profile folders and reports their bad files with their own file:line', () => {
     const custom = `profile: acme-pump\nversion: 2\nprotocol: modbus\npoints:\n  - { name: speed, type: uint16, modbus: { address: 0 } }\n`;
     const broken = `profile: acme-bad\nversion: 1\nprotocol: modbus\npoints:\n  - { name: speed, type: uint16, modbus: { address: -1 } }\n`;

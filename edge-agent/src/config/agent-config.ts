@@ -140,10 +140,14 @@ function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): P
   return problems;
 }
 
-/** The password, from the config or from passwordFile. */
+/** The password, from the config or from passwordFile; and no secret in the url. */
 function readPassword(hub: unknown, baseDir: string, problems: Problem[]): string | undefined {
   if (typeof hub !== 'object' || hub === null) return undefined;
-  const { password, passwordFile } = hub as { password?: unknown; passwordFile?: unknown };
+  const { url, password, passwordFile } = hub as { url?: unknown; password?: unknown; passwordFile?: unknown };
+  // The url is logged and printed; credentials in it would be too.
+  if (typeof url === 'string' && url.includes('@')) {
+    problems.push({ path: ['hub', 'url'], message: 'no credentials in the url: use hub.username and hub.passwordFile' });
+  }
   if (typeof passwordFile !== 'string') return typeof password === 'string' ? password : undefined;
   if (password !== undefined) {
     problems.push({ path: ['hub', 'passwordFile'], message: 'give password or passwordFile, not both' });
