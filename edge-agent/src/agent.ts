@@ -4,6 +4,7 @@ import {
   type DeviceInstance, type Inventory, type Protocol, type Reading,
 } from '@afferent/device-profiles';
 import { AGENT_VERSION } from './agent-version.js';
+import { AlarmEngine } from './alarms/alarm-engine.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { DeviceObserver } from './device-observer.js';
 import type { Driver } from './drivers/driver.js';
@@ -41,14 +42,22 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } }, pino.destination(2));
   const outbox = new Outbox(config.dataDir, config.outbox);
   let uplink: Uplink | undefined;
-  const metrics = new AgentMetrics({ outbox: () => outbox.stats(), uplinkConnected: () => uplink?.connected ?? false });
+  const devices = config.devices.filter((device) => device.enabled !== false);
+  const alarms = new AlarmEngine({
+    targets: devices.map((instance) => ({ instance, profile: config.profiles.get(instance.profile)! })),
+    outbox,
+    stored: () => uplink?.notify(),
+    transition: (t) => metrics.alarmTransitions.inc({ device: t.d, alarm: t.alarm, state: t.state, severity: t.severity }),
+    log,
+  });
+  const activeAlarmCount = () => Object.values(alarms.active()).reduce((n, a) => n + Object.keys(a).length, 0);
+  const metrics = new AgentMetrics({ outbox: () => outbox.stats(), uplinkConnected: () => uplink?.connected ?? false, activeAlarms: activeAlarmCount });
   const observer = new DeviceObserver(metrics, log);
   const batcher = new Batcher<Reading>(outbox, 'telemetry', { maxItems: config.uplink.batchMaxReadings, lingerMs: config.uplink.batchLingerMs }, {
     stored: () => uplink?.notify(),
     failed: (error) => log.error({ err: (error as Error).message, lostSoFar: batcher.lost }, 'the outbox refused a batch; keeping it in memory and retrying'),
   });
 
-  const devices = config.devices.filter((device) => device.enabled !== false);
   const drivers = new Map<Protocol, Driver>();
   const pollers: DevicePoller[] = [];
   for (const instance of devices) {
@@ -69,6 +78,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
         heartbeatMs: parseDuration(instance.heartbeat ?? DEVICE_DEFAULTS.heartbeat),
         emit: (reading) => batcher.add(reading),
         observer,
+        alarms,
         log,
       }));
     } catch (error) {
@@ -105,6 +115,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     uplink: { connected: uplink!.connected, unacknowledged: uplink!.unacknowledged },
     backlog: backlog(),
     devices: observer.snapshot(),
+    alarms: alarms.active(),
   });
   let status: StatusServer;
   try {
@@ -116,6 +127,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   }
 
   uplink.start();
+  alarms.start();
   for (const poller of pollers) poller.start();
   const prune = setInterval(() => {
     const dropped = outbox.prune();
@@ -127,6 +139,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const stop = () => (stopping ??= (async () => {
     clearInterval(prune);
     await Promise.all(pollers.map((poller) => poller.stop()));
+    alarms.stop();
     batcher.close();
     await uplink!.stop();
     await Promise.all([...drivers.values()].map((driver) => driver.close()));

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ActiveAlarms, AlarmTransition } from '@afferent/device-profiles';
+import { AlarmStateTable } from './alarm-state.js';
 
 /**
  * The on-disk outbox: every batch is stored here before it is sent, and
@@ -97,6 +99,8 @@ export class Outbox {
   private readonly totals: Totals;
   private dropped: number;
   private readonly appendTx: (kind: BatchKind, body: string, readings: number, created: number) => number;
+  private readonly alarmState: AlarmStateTable;
+  private readonly appendAlarmsTx: (transitions: readonly AlarmTransition[], created: number) => number;
 
   constructor(dataDir: string, private readonly options: OutboxOptions) {
     mkdirSync(dataDir, { recursive: true });
@@ -140,6 +144,21 @@ export class Outbox {
       this.enforceLimits(created);
       return seq;
     });
+    this.alarmState = new AlarmStateTable(db);
+    this.appendAlarmsTx = db.transaction((transitions: readonly AlarmTransition[], created: number) => {
+      this.alarmState.record(transitions);
+      return this.appendTx('alarms', JSON.stringify(transitions), transitions.length, created);
+    });
+  }
+
+  /** Store alarm transitions and the active-alarm state they imply, in one transaction; returns the seq. */
+  appendAlarms(transitions: readonly AlarmTransition[], created = this.now()): number {
+    return this.appendAlarmsTx(transitions, created);
+  }
+
+  /** Active alarms per device, as last stored. */
+  activeAlarms(): Map<string, ActiveAlarms> {
+    return this.alarmState.load();
   }
 
   /** Store one batch (a JSON array of readings or alarm transitions) in one transaction; returns its seq. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isReadable, type ProfilePoint, type Reading } from '@afferent/device-profiles';
+import { isReadable, type PointValue, type ProfilePoint, type Reading } from '@afferent/device-profiles';
 import { DriverError, type DeviceSession, type DeviceTarget } from '../drivers/driver.js';
 import { Normaliser } from './normaliser.js';
 
@@ -16,6 +16,12 @@ export interface PollObserver {
   reported(device: string, readings: readonly Reading[]): void;
 }
 
+/** Where every sample and failed poll goes for pre-alert (the alarm engine). */
+export interface SampleListener {
+  sample(device: string, t: number, values: Readonly<Record<string, PointValue>>): void;
+  failure(device: string, t: number): void;
+}
+
 export interface PollerOptions {
   target: DeviceTarget;
   session: DeviceSession;
@@ -24,6 +30,7 @@ export interface PollerOptions {
   /** Where readings go (the batcher). */
   emit(reading: Reading): void;
   observer: PollObserver;
+  alarms?: SampleListener;
   log?: Logger;
 }
 
@@ -81,22 +88,27 @@ export class DevicePoller {
       next = Math.max(intervalMs, Math.min(intervalMs * 2 ** this.failures, MAX_BACKOFF_MS));
       const failure = error instanceof DriverError ? error : new DriverError('protocol', `${this.device}: ${String((error as Error)?.message ?? error)}`);
       this.observe(() => this.options.observer.readFailed(this.device, failure));
+      this.observe(() => this.options.alarms?.failure(this.device, started));
     }
     this.schedule(next);
   }
 
   private process(t: number, latencyMs: number, results: Awaited<ReturnType<DeviceSession['read']>>): void {
-    const { observer } = this.options;
+    const { observer, alarms } = this.options;
+    let values: Record<string, PointValue> = {};
     this.observe(() => {
       observer.readSucceeded(this.device, t, latencyMs);
       for (const [point, result] of results) {
         if ('error' in result) observer.pointFailed(this.device, point, result.error.kind, result.error.message);
       }
-      const { readings, decodeErrors } = this.normaliser.normalise(t, results);
-      for (const { point, message } of decodeErrors) observer.pointFailed(this.device, point, 'decode', message);
-      for (const reading of readings) this.options.emit(reading);
-      if (readings.length > 0) observer.reported(this.device, readings);
+      const sample = this.normaliser.normalise(t, results);
+      values = sample.values;
+      for (const { point, message } of sample.decodeErrors) observer.pointFailed(this.device, point, 'decode', message);
+      for (const reading of sample.readings) this.options.emit(reading);
+      if (sample.readings.length > 0) observer.reported(this.device, sample.readings);
     });
+    // Alarms see every value read, before the deadband; a sample where nothing decoded tells them nothing.
+    if (Object.keys(values).length > 0) this.observe(() => alarms?.sample(this.device, t, values));
   }
 
   /** A fault in the agent's own bookkeeping is logged, never allowed to stop the poller. */

@@ -28,8 +28,17 @@ describe('normaliser', () => {
     const n = new Normaliser(target, HEARTBEAT);
     expect(n.normalise(1000, sample({ temperature: words(215), power: FLOAT_230_1, mode: words(1), alarm: { bit: true }, label: words(0x4142, 0x4300) }))).toEqual({
       readings: [{ d: 'dev-1', t: 1000, v: { temperature: 21.5, power: 230.1, mode: 'auto', alarm: true, label: 'ABC' } }],
+      values: { temperature: 21.5, power: 230.1, mode: 'auto', alarm: true, label: 'ABC' },
       decodeErrors: [],
     });
+  });
+
+  it('hands alarms every decoded value, even those the deadband does not report', () => {
+    const n = new Normaliser(target, HEARTBEAT);
+    n.normalise(1000, sample({ temperature: words(215) }));
+    const second = n.normalise(2000, sample({ temperature: words(215) }));
+    expect(second.readings).toEqual([]);
+    expect(second.values).toEqual({ temperature: 21.5 });
   });
 
   it('skips and reports a point that does not decode; the others still report', () => {

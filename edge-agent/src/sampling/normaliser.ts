@@ -4,9 +4,11 @@ import {
 } from '@afferent/device-profiles';
 import type { DeviceTarget, RawReadResult } from '../drivers/driver.js';
 
-/** What one sample turned into: readings to report, and the points that would not decode. */
+/** What one sample turned into: readings to report, every decoded value, and the points that would not decode. */
 export interface NormalisedSample {
   readings: Reading[];
+  /** Every point that decoded, changed or not: alarms see all of them. */
+  values: Record<string, PointValue>;
   decodeErrors: { point: string; message: string }[];
 }
 
@@ -35,6 +37,7 @@ export class Normaliser {
     const { profile, instance } = this.target;
     const heartbeat = t >= this.nextHeartbeat;
     if (heartbeat) this.nextHeartbeat = t + this.heartbeatMs;
+    const values: Record<string, PointValue> = {};
     const good: Record<string, PointValue> = {};
     const uncertain: Record<string, PointValue> = {};
     const decodeErrors: NormalisedSample['decodeErrors'] = [];
@@ -48,6 +51,7 @@ export class Normaliser {
         decodeErrors.push({ point: name, message: (error as Error).message });
         continue;
       }
+      values[name] = value;
       if (!heartbeat && !this.changed(point, value)) continue;
       this.reported.set(name, value);
       (outOfRange(point, value) ? uncertain : good)[name] = value;
@@ -55,7 +59,7 @@ export class Normaliser {
     const readings: Reading[] = [];
     if (Object.keys(good).length > 0) readings.push({ d: instance.id, t, v: good });
     if (Object.keys(uncertain).length > 0) readings.push({ d: instance.id, t, v: uncertain, q: 'uncertain' });
-    return { readings, decodeErrors };
+    return { readings, values, decodeErrors };
   }
 
   private changed(point: ProfilePoint, value: PointValue): boolean {

@@ -4,6 +4,7 @@ import type { OutboxStats } from '../outbox/outbox.js';
 export interface MetricSources {
   outbox(): OutboxStats;
   uplinkConnected(): boolean;
+  activeAlarms(): number;
 }
 
 /**
@@ -20,6 +21,7 @@ export class AgentMetrics {
   readonly batchesSent: Counter;
   readonly batchesAcked: Counter;
   readonly batchesResent: Counter;
+  readonly alarmTransitions: Counter<'device' | 'alarm' | 'state' | 'severity'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -61,6 +63,13 @@ export class AgentMetrics {
         droppedSeen = dropped;
       },
     });
+    this.alarmTransitions = new Counter({
+      name: `${p}alarm_transitions_total`,
+      help: 'Alarm transitions raised or cleared at the edge',
+      labelNames: ['device', 'alarm', 'state', 'severity'],
+      registers,
+    });
+    new Gauge({ name: `${p}alarms_active`, help: 'Alarms active at the edge', registers, collect() { this.set(sources.activeAlarms()); } });
     new Gauge({ name: `${p}uplink_connected`, help: '1 while the uplink to the hub is connected', registers, collect() { this.set(sources.uplinkConnected() ? 1 : 0); } });
   }
 }

@@ -12,11 +12,12 @@ const HEALTH: HealthReport = {
   uplink: { connected: false, unacknowledged: 0 },
   backlog: { batches: 2, readings: 7, bytes: 300, dropped: 5 },
   devices: { 'meter-1': { reachable: true, readErrors: 1, latencyMs: 3, lastRead: 1000 } },
+  alarms: { 'meter-1': { overvoltage: { since: 900, values: { voltage: 255 } } } },
 };
 
 async function serve() {
   const outbox = { batches: 2, readings: 7, bytes: 300, oldest: Date.now() - 4000, dropped: 5 };
-  const metrics = new AgentMetrics({ outbox: () => outbox, uplinkConnected: () => true });
+  const metrics = new AgentMetrics({ outbox: () => outbox, uplinkConnected: () => true, activeAlarms: () => 1 });
   const server = await startStatusServer({ host: '127.0.0.1', port: 0, metrics, health: () => HEALTH });
   servers.push(server);
   return { server, metrics, outbox };

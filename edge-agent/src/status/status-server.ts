@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Backlog, DeviceHealth } from '@afferent/device-profiles';
+import type { ActiveAlarms, Backlog, DeviceHealth } from '@afferent/device-profiles';
 import type { AgentMetrics } from './agent-metrics.js';
 
 /** `GET /healthz`: the agent is running; the rest says how well. */
@@ -12,6 +12,8 @@ export interface HealthReport {
   uplink: { connected: boolean; unacknowledged: number };
   backlog: Backlog;
   devices: Record<string, DeviceHealth>;
+  /** Active alarms by device. */
+  alarms: Record<string, ActiveAlarms>;
 }
 
 export interface StatusServerOptions {
