@@ -46,6 +46,14 @@ export interface OpenOptions {
    */
   synchronous?: 'NORMAL' | 'FULL';
   readonly?: boolean;
+  /** Page cache of this connection (SQLite's default is 2 MiB). */
+  cacheMiB?: number;
+  /**
+   * WAL pages before an automatic checkpoint (SQLite's default is 1000). A page
+   * written by many commits is copied to the database once per checkpoint, so
+   * a write-heavy database checkpoints less often.
+   */
+  walAutocheckpointPages?: number;
 }
 
 /** Open (creating if needed) a WAL-mode database. */
@@ -54,7 +62,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
   if (!options.readonly) {
     db.pragma('journal_mode = WAL', { simple: true });
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`, { simple: true });
+    if (options.walAutocheckpointPages) db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`, { simple: true });
   }
+  if (options.cacheMiB) db.pragma(`cache_size = -${options.cacheMiB * 1024}`, { simple: true });
   db.pragma('foreign_keys = ON', { simple: true });
   return db;
 }
