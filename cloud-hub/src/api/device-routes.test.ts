@@ -68,6 +68,7 @@ describe('device, telemetry and profile routes', () => {
       expect(response.statusCode, query).toBe(400);
       expect(response.json(), query).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('limit') } });
     }
+    expect((await get('/api/v1/devices/meter-1/telemetry?limit=abc')).json().error.message).toBe('query limit: expected an integer 1–100000, got "abc"');
     const badTime = await get('/api/v1/devices/meter-1/telemetry?from=yesterday');
     expect(badTime.statusCode).toBe(400);
     expect(badTime.json()).toEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/^from: expected ms since the epoch or an ISO 8601 time/) } });

@@ -1,6 +1,28 @@
-import type { FastifyError } from 'fastify';
+import { checkSchema, formatProblem } from '@afferent/device-profiles';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import type { HubFastify } from './api-deps.js';
 import { ApiError, ERROR_CATALOGUE, errorBody, type ErrorCode } from './errors.js';
+
+const PARTS = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' } as const;
+
+/**
+ * Validation failures in the same words as config and profile errors
+ * ("query limit: expected an integer 1–100000, got "abc""), by checking the
+ * request part again with device-profiles' checkSchema.
+ */
+function describeValidation(request: FastifyRequest, error: FastifyError): string {
+  const part = error.validationContext as keyof typeof PARTS | undefined;
+  const schema = part ? (request.routeOptions.schema?.[part] as TSchema | undefined) : undefined;
+  if (!part || !schema) return error.message;
+  const raw = part === 'querystring' ? request.query : request[part];
+  // Query and path values arrive as text; the validator converted them before checking, so do the same.
+  const value = part === 'body' ? raw : Value.Convert(schema, raw);
+  const problems = checkSchema(schema, value);
+  if (problems.length === 0) return error.message;
+  return problems.map((p) => `${PARTS[part]} ${formatProblem(p)}`).join('; ');
+}
 
 /** Everything that goes wrong answers `{ error: { code, message } }` with a catalogue code. */
 export function installErrorHandling(app: HubFastify): void {
@@ -10,7 +32,7 @@ export function installErrorHandling(app: HubFastify): void {
       return reply.status(error.status).send(errorBody(error.code, error.message));
     }
     if (error.validation) {
-      return reply.status(400).send(errorBody('invalid_request', error.message));
+      return reply.status(400).send(errorBody('invalid_request', describeValidation(request, error)));
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
