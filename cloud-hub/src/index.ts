@@ -5,6 +5,7 @@ export {
   DEFAULT_HUB_CONFIG, HubConfigFileSchema, LOG_LEVELS, checkHubConfigText, loadHubConfigFile, resolveHubConfig,
   type HubConfig, type HubConfigFile, type HubConfigOverrides, type LogLevel,
 } from './config/hub-config.js';
+export { checkHubConfigFile } from './config/check-config.js';
 export { parseHubArgs, USAGE, UsageError, type HubCommand } from './config/cli-args.js';
 export { createLogger, type Logger } from './logging/logger.js';
 export { HubMetrics } from './metrics/hub-metrics.js';
