@@ -1,0 +1,30 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault,
+} from 'fastify';
+import type { Logger } from '../logging/logger.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
+import type { Registry } from '../registry/registry.js';
+import type { Role } from '../registry/token-registry.js';
+import type { TimeseriesStore } from '../timeseries/timeseries-store.js';
+
+/** What the API needs from the rest of the hub. */
+export interface ApiDeps {
+  registry: Registry;
+  timeseries: TimeseriesStore;
+  metrics: HubMetrics;
+  logger: Logger;
+  /** The clock for default time ranges (tests pin it). */
+  now?: () => number;
+}
+
+export type HubFastify = FastifyInstance<
+  RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least role a route needs; 'public' for none. Routes that do not say need viewer. */
+    role?: Role | 'public';
+  }
+}

@@ -1,0 +1,95 @@
+import { BacklogSchema, DeviceHealthSchema, GatewayId, POINT_TYPES, ACCESS } from '@afferent/device-profiles';
+import { Type, type Static, type TSchema } from 'typebox';
+
+/** Response and request shapes of the API: validation, serialisation and the OpenAPI document all come from these. */
+
+const Millis = Type.Integer({ description: 'ms since the epoch' });
+const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String()]);
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const LatestValueSchema = Type.Object({ value: Value, t: Millis });
+
+export const DeviceSchema = Type.Object({
+  id: Type.String(),
+  gateway: Type.String(),
+  profile: Type.String({ description: '"unknown" for a device seen only in telemetry' }),
+  profileVersion: Nullable(Type.Integer()),
+  profileKnown: Type.Boolean({ description: 'whether the hub has this profile; if not, values are stored unchecked' }),
+  protocol: Nullable(Type.String()),
+  labels: Type.Record(Type.String(), Type.String()),
+  firstSeen: Millis,
+  lastSeen: Nullable(Millis),
+  latest: Type.Record(Type.String(), LatestValueSchema, { description: 'newest value of each point' }),
+});
+export type DeviceView = Static<typeof DeviceSchema>;
+
+export const PointSummarySchema = Type.Object({
+  name: Type.String(),
+  type: Type.Enum(POINT_TYPES),
+  unit: Type.Optional(Type.String()),
+  access: Type.Enum(ACCESS),
+  min: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
+});
+
+export const DeviceDetailSchema = Type.Object({
+  ...DeviceSchema.properties,
+  points: Type.Array(PointSummarySchema, { description: 'the points of the device\'s profile (empty when the profile is unknown)' }),
+});
+export type DeviceDetailView = Static<typeof DeviceDetailSchema>;
+
+export const TelemetrySchema = Type.Object({
+  device: Type.String(),
+  from: Millis,
+  to: Millis,
+  points: Type.Record(Type.String(), Type.Array(Type.Object({ t: Millis, v: Value }))),
+  truncated: Type.Boolean({ description: 'more samples matched than `limit`; ask again from the last t' }),
+});
+
+export const TelemetryQuerySchema = Type.Object({
+  point: Type.Optional(Type.String({ minLength: 1, description: 'only this point' })),
+  from: Type.Optional(Type.String({ description: 'ms since the epoch or ISO 8601; default: `to` minus one hour' })),
+  to: Type.Optional(Type.String({ description: 'ms since the epoch or ISO 8601; default: now' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000, description: 'most samples, over all points' })),
+});
+
+export const ProfileSummarySchema = Type.Object({
+  name: Type.String(),
+  version: Type.Integer(),
+  source: Type.Enum(['library', 'api'] as const),
+  protocol: Type.String(),
+  manufacturer: Type.Optional(Type.String()),
+  model: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  points: Type.Integer({ description: 'number of points' }),
+});
+
+export const GatewaySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  enabled: Type.Boolean(),
+  created: Millis,
+  online: Type.Boolean(),
+  lastSeen: Nullable(Millis),
+  version: Nullable(Type.String()),
+  backlog: Nullable(BacklogSchema),
+  devices: Type.Record(Type.String(), DeviceHealthSchema, { description: 'device health as the gateway last reported it' }),
+});
+export type GatewayView = Static<typeof GatewaySchema>;
+
+export const CreateGatewaySchema = Type.Object(
+  { id: GatewayId, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const CreatedGatewaySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  mqtt: Type.Object(
+    { username: Type.String(), password: Type.String() },
+    { description: 'the gateway\'s MQTT credentials; the password is shown only in this response' },
+  ),
+});
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const NameParamsSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -1,0 +1,52 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Every error the API answers, in one place: a stable code for programs, an
+ * HTTP status, and a default message for people. Every error response has the
+ * same shape, `{ error: { code, message } }`, including validation failures
+ * and unknown routes.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_request: { status: 400, message: 'the request is not valid' },
+  unauthorized: { status: 401, message: 'a valid bearer token is required: send "Authorization: Bearer <token>"' },
+  forbidden: { status: 403, message: 'this token\'s role may not do that' },
+  not_found: { status: 404, message: 'no such route' },
+  device_not_found: { status: 404, message: 'no such device' },
+  profile_not_found: { status: 404, message: 'no such profile' },
+  gateway_not_found: { status: 404, message: 'no such gateway' },
+  gateway_exists: { status: 409, message: 'a gateway with this id already exists' },
+  payload_too_large: { status: 413, message: 'the request body is too large' },
+  unsupported_media_type: { status: 415, message: 'send the body as application/json' },
+  internal: { status: 500, message: 'internal error; the hub log has the details' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string = ERROR_CATALOGUE[code].message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}
+
+export const ErrorResponseSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: `one of: ${Object.keys(ERROR_CATALOGUE).join(', ')}` }),
+      message: Type.String(),
+    }),
+  },
+  { description: 'Every error has this shape.' },
+);
+export type ErrorResponse = Static<typeof ErrorResponseSchema>;
+
+export function errorBody(code: ErrorCode, message: string = ERROR_CATALOGUE[code].message): ErrorResponse {
+  return { error: { code, message } };
+}
+
+/** Error responses for a route's OpenAPI entry, by status. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponseSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorResponseSchema]));
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { formatProblem, ValidationError } from '@afferent/device-profiles';
+import { parseHubArgs, USAGE, UsageError, type HubCommand } from './config/cli-args.js';
+import { checkHubConfigFile } from './config/check-config.js';
+import { loadHubConfigFile, resolveHubConfig, type HubConfig } from './config/hub-config.js';
+import { startHub } from './hub.js';
+
+/**
+ * `cloud-hub run` and `cloud-hub check-config`. The ready line and the
+ * one-time admin token are plain text on stdout (the log is JSON lines on the
+ * same stream), so scripts and tests can wait for `afferent hub ready:`.
+ */
+
+const STOP_TIMEOUT_MS = 10_000;
+
+function configFor(command: Extract<HubCommand, { command: 'run' }>): HubConfig {
+  return command.configFile === undefined
+    ? resolveHubConfig({}, command.overrides)
+    : loadHubConfigFile(command.configFile, command.overrides);
+}
+
+async function run(command: Extract<HubCommand, { command: 'run' }>): Promise<void> {
+  const hub = await startHub(configFor(command));
+  if (hub.generatedAdminToken) {
+    // Deliberately not through the logger: shown once, on the operator's terminal, never in log storage.
+    process.stdout.write(`admin token: ${hub.generatedAdminToken}\n`);
+    process.stderr.write('(this admin token is shown only now; the hub keeps only its hash)\n');
+  }
+  process.stdout.write(`afferent hub ready: api ${hub.apiUrl} mqtt ${hub.mqttUrl}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without a clean stop\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`the hub did not stop within ${STOP_TIMEOUT_MS} ms: exiting\n`);
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
+    hub.stop().then(() => process.exit(0), (error: unknown) => {
+      process.stderr.write(`error while stopping: ${(error as Error).message}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function checkConfig(file: string): number {
+  const problems = checkHubConfigFile(resolve(file), file);
+  if (problems.length === 0) {
+    process.stdout.write('ok\n');
+    return 0;
+  }
+  for (const problem of problems) process.stderr.write(`${formatProblem(problem)}\n`);
+  return 1;
+}
+
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  let command: HubCommand;
+  try {
+    command = parseHubArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`cloud-hub: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (command.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command.command === 'check-config') return checkConfig(command.configFile);
+  try {
+    await run(command);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+    } else {
+      process.stderr.write(`cloud-hub: could not start: ${(error as Error).message}\n`);
+    }
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  if (code !== undefined) process.exitCode = code;
+}, (error: unknown) => {
+  process.stderr.write(`cloud-hub: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,94 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { formatProblem, ValidationError } from '@afferent/device-profiles';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseHubArgs, UsageError } from './cli-args.js';
+import { checkHubConfigFile } from './check-config.js';
+import { DEFAULT_HUB_CONFIG, loadHubConfigFile, resolveHubConfig } from './hub-config.js';
+
+describe('hub configuration', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  function file(text: string, name = 'hub.yaml'): string {
+    const dir = mkdtempSync(join(tmpdir(), 'afferent-hub-config-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  }
+
+  it('fills every default, for no file at all', () => {
+    expect(resolveHubConfig()).toEqual({ ...DEFAULT_HUB_CONFIG, dataDir: resolve('.afferent/hub') });
+  });
+
+  it('resolves paths in a file against the file\'s folder, and lets flags override', () => {
+    const path = file('http: { port: 9000 }\nmqtt: { host: 10.0.0.5 }\ndataDir: data\nprofileDirs: [.]\nlogLevel: debug\n');
+    const dir = join(path, '..');
+    expect(loadHubConfigFile(path)).toEqual({
+      http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883 },
+      dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug',
+    });
+    expect(loadHubConfigFile(path, { host: '127.0.0.1', httpPort: 0, mqttPort: 1884, dataDir: 'elsewhere' })).toMatchObject({
+      http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 1884 }, dataDir: resolve('elsewhere'),
+    });
+  });
+
+  it('accepts an empty file', () => {
+    expect(loadHubConfigFile(file('# nothing to change\n')).http.port).toBe(8080);
+  });
+
+  it('names file, line, field and what is wrong, for every problem at once', () => {
+    const path = file('http:\n  port: 80800\nmqtt:\n  hots: 0.0.0.0\nlogLevel: loud\nprofileDirs: [./missing]\n');
+    const error = (() => {
+      try {
+        loadHubConfigFile(path);
+      } catch (e) {
+        return e as ValidationError;
+      }
+      throw new Error('expected a ValidationError');
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.problems.map(formatProblem)).toEqual([
+      `${path}:2 http.port: expected a TCP port 0–65535 (0: any free port), got 80800`,
+      `${path}:4 mqtt.hots: unknown field; known fields: host, port`,
+      `${path}:5 logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"`,
+    ]);
+  });
+
+  it('reports a profile folder that does not exist, with its line', () => {
+    const path = file('logLevel: info\nprofileDirs:\n  - ./missing\n');
+    expect(checkHubConfigFile(path).map(formatProblem)).toEqual([`${path}:3 profileDirs[0]: no such folder: ${join(path, '..', 'missing')}`]);
+  });
+
+  it('check-config also reports bad profiles in the configured folders', () => {
+    const path = file('profileDirs: [profiles]\n');
+    mkdirSync(join(path, '..', 'profiles'));
+    writeFileSync(join(path, '..', 'profiles', 'bad.yaml'), 'profile: bad\nversion: 0\nprotocol: modbus\npoints: []\n');
+    const problems = checkHubConfigFile(path).map(formatProblem);
+    expect(problems[0]).toMatch(/profiles\/bad\.yaml:2 version: expected an integer ≥ 1, got 0$/);
+  });
+
+  it('reports broken YAML with its line', () => {
+    const problems = checkHubConfigFile(file('http: { port: 8080\n')).map(formatProblem);
+    expect(problems[0]).toMatch(/hub\.yaml:\d+: not valid YAML/);
+  });
+});
+
+describe('command line', () => {
+  it('parses run with every flag', () => {
+    expect(parseHubArgs(['run', '--config', 'hub.yaml', '--http-port', '0', '--mqtt-port', '1884', '--host', '127.0.0.1', '--data', 'd'])).toEqual({
+      command: 'run', configFile: 'hub.yaml', overrides: { httpPort: 0, mqttPort: 1884, host: '127.0.0.1', dataDir: 'd' },
+    });
+    expect(parseHubArgs(['run'])).toEqual({ command: 'run', overrides: {} });
+    expect(parseHubArgs(['check-config', 'hub.yaml'])).toEqual({ command: 'check-config', configFile: 'hub.yaml' });
+  });
+
+  it('says what is wrong with a bad command line', () => {
+    expect(() => parseHubArgs(['run', '--http-port', 'eighty'])).toThrow(new UsageError('--http-port: expected a port 0–65535, got "eighty"'));
+    expect(() => parseHubArgs(['run', '--bogus'])).toThrow(UsageError);
+    expect(() => parseHubArgs(['check-config'])).toThrow(/exactly one FILE/);
+    expect(() => parseHubArgs(['serve'])).toThrow(/unknown command "serve"/);
+  });
+});

@@ -1,0 +1,119 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  ValidationError, checkSchema, locateProblems, parseYamlSource, type Problem,
+} from '@afferent/device-profiles';
+import { Type, type Static } from 'typebox';
+
+/**
+ * The hub's configuration file. Every field is optional: a hub with no file at
+ * all runs with the defaults below, which is what a first try needs.
+ */
+
+const Host = Type.String({ minLength: 1, expected: 'a host name or IP address to listen on, e.g. 0.0.0.0' });
+const Port = Type.Integer({ minimum: 0, maximum: 65535, expected: 'a TCP port 0–65535 (0: any free port)' });
+const Listener = Type.Object(
+  { host: Type.Optional(Host), port: Type.Optional(Port) },
+  { additionalProperties: false },
+);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const HubConfigFileSchema = Type.Object(
+  {
+    /** The HTTP API (and /docs, /metrics, /healthz). */
+    http: Type.Optional(Listener),
+    /** The MQTT listener gateways connect to (plain TCP). */
+    mqtt: Type.Optional(Listener),
+    /** Where registry.db and timeseries.db live. */
+    dataDir: Type.Optional(Type.String({ minLength: 1, expected: 'a folder path' })),
+    /** Extra profile folders, loaded after the built-in library. */
+    profileDirs: Type.Optional(Type.Array(Type.String({ minLength: 1, expected: 'a folder path' }))),
+    logLevel: Type.Optional(Type.Enum(LOG_LEVELS)),
+  },
+  { additionalProperties: false },
+);
+export type HubConfigFile = Static<typeof HubConfigFileSchema>;
+
+/** The configuration the hub runs with: every default filled in, paths absolute. */
+export interface HubConfig {
+  http: { host: string; port: number };
+  mqtt: { host: string; port: number };
+  dataDir: string;
+  profileDirs: string[];
+  logLevel: LogLevel;
+}
+
+/** What command-line flags may override. */
+export interface HubConfigOverrides {
+  host?: string;
+  httpPort?: number;
+  mqttPort?: number;
+  dataDir?: string;
+}
+
+export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
+  http: { host: '0.0.0.0', port: 8080 },
+  mqtt: { host: '0.0.0.0', port: 1883 },
+  dataDir: '.afferent/hub',
+  profileDirs: [],
+  logLevel: 'info',
+});
+
+/**
+ * Fill in defaults and apply overrides. Paths in a file are relative to that
+ * file's folder (so a config travels with its profiles); paths given on the
+ * command line or in code are relative to the working directory.
+ */
+export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigOverrides = {}, fileDir = process.cwd()): HubConfig {
+  const fromFile = (path: string) => resolve(fileDir, path);
+  return {
+    http: {
+      host: overrides.host ?? file.http?.host ?? DEFAULT_HUB_CONFIG.http.host,
+      port: overrides.httpPort ?? file.http?.port ?? DEFAULT_HUB_CONFIG.http.port,
+    },
+    mqtt: {
+      host: overrides.host ?? file.mqtt?.host ?? DEFAULT_HUB_CONFIG.mqtt.host,
+      port: overrides.mqttPort ?? file.mqtt?.port ?? DEFAULT_HUB_CONFIG.mqtt.port,
+    },
+    dataDir: overrides.dataDir !== undefined
+      ? resolve(overrides.dataDir)
+      : file.dataDir !== undefined ? fromFile(file.dataDir) : resolve(DEFAULT_HUB_CONFIG.dataDir),
+    profileDirs: (file.profileDirs ?? []).map(fromFile),
+    logLevel: file.logLevel ?? DEFAULT_HUB_CONFIG.logLevel,
+  };
+}
+
+/** Every problem in a config text, each with `file:line path: message`. */
+export function checkHubConfigText(text: string, source: string, fileDir: string): { config?: HubConfigFile; problems: Problem[] } {
+  const { doc, problems: syntax } = parseYamlSource(text, source);
+  if (!doc) return { problems: syntax };
+  // An empty file is a valid config: all defaults.
+  const value = doc.value ?? {};
+  const problems = checkSchema(HubConfigFileSchema, value);
+  if (problems.length > 0) return { problems: locateProblems(doc, problems) };
+  const config = value as HubConfigFile;
+  const missing: Problem[] = [];
+  (config.profileDirs ?? []).forEach((dir, index) => {
+    const path = resolve(fileDir, dir);
+    if (!existsSync(path) || !statSync(path).isDirectory()) {
+      missing.push({ path: ['profileDirs', index], message: `no such folder: ${path}` });
+    }
+  });
+  return { config, problems: locateProblems(doc, missing) };
+}
+
+/** Read and check a config file; throws ValidationError listing every problem. */
+export function loadHubConfigFile(path: string, overrides: HubConfigOverrides = {}): HubConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ValidationError(`config ${path}`, [{ source: path, path: [], message: `cannot read: ${(error as Error).message}` }]);
+  }
+  const fileDir = dirname(resolve(path));
+  const { config, problems } = checkHubConfigText(text, path, fileDir);
+  if (!config || problems.length > 0) throw new ValidationError(`config ${path}`, problems);
+  return resolveHubConfig(config, overrides, fileDir);
+}

@@ -1,0 +1,20 @@
+export { startHub, type RunningHub, type StartHubOptions } from './hub.js';
+export { buildServer, type ApiDeps, type HubFastify } from './api/server.js';
+export { ERROR_CATALOGUE, ApiError, type ErrorCode, type ErrorResponse } from './api/errors.js';
+export {
+  DEFAULT_HUB_CONFIG, HubConfigFileSchema, LOG_LEVELS, checkHubConfigText, loadHubConfigFile, resolveHubConfig,
+  type HubConfig, type HubConfigFile, type HubConfigOverrides, type LogLevel,
+} from './config/hub-config.js';
+export { checkHubConfigFile } from './config/check-config.js';
+export { parseHubArgs, USAGE, UsageError, type HubCommand } from './config/cli-args.js';
+export { createLogger, type Logger } from './logging/logger.js';
+export { HubMetrics } from './metrics/hub-metrics.js';
+export { Registry } from './registry/registry.js';
+export { GatewayExistsError, type GatewayRecord, type PasswordCheck } from './registry/gateway-registry.js';
+export { UNKNOWN_PROFILE, type DeviceRecord, type ClaimOutcome } from './registry/device-registry.js';
+export type { ProfileEntry, ProfileSource } from './registry/profile-registry.js';
+export { ROLES, roleAtLeast, type Role, type TokenIdentity } from './registry/token-registry.js';
+export { SqliteTimeseriesStore } from './timeseries/sqlite-timeseries-store.js';
+export type {
+  LatestValue, Sample, SampleQuery, SampleQueryResult, SampleValue, TimeseriesStore, ValueKind,
+} from './timeseries/timeseries-store.js';

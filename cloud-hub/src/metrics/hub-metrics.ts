@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The hub's Prometheus metrics, in a registry of its own (never prom-client's
+ * global one), so two hubs in one process (tests) do not share counters.
+ */
+export class HubMetrics {
+  readonly registry = new Registry();
+
+  readonly batchesIngested = new Counter({
+    name: 'afferent_hub_batches_ingested_total',
+    help: 'Telemetry batches stored (and acked).',
+    registers: [this.registry],
+  });
+  readonly readingsIngested = new Counter({
+    name: 'afferent_hub_readings_ingested_total',
+    help: 'Readings (one device at one time) stored.',
+    registers: [this.registry],
+  });
+  readonly pointsIngested = new Counter({
+    name: 'afferent_hub_points_ingested_total',
+    help: 'Point values stored.',
+    registers: [this.registry],
+  });
+  readonly rejectedBatches = new Counter({
+    name: 'afferent_hub_rejected_batches_total',
+    help: 'Telemetry batches not stored: malformed (not JSON) and invalid (breaks the contract) are acked anyway; store_error is not acked, so the agent resends.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicateBatches = new Counter({
+    name: 'afferent_hub_duplicate_batches_total',
+    help: 'Telemetry batches received again after they were stored (acked again, stored once).',
+    registers: [this.registry],
+  });
+  readonly pointProblems = new Counter({
+    name: 'afferent_hub_point_problems_total',
+    help: 'Point values that disagree with the profile: unknown_point (stored anyway), wrong_type (dropped).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly droppedReadings = new Counter({
+    name: 'afferent_hub_dropped_readings_total',
+    help: 'Readings dropped whole: foreign_device (the device belongs to another gateway).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly devicesAutoRegistered = new Counter({
+    name: 'afferent_hub_devices_auto_registered_total',
+    help: 'Devices first seen in telemetry, registered with profile "unknown".',
+    registers: [this.registry],
+  });
+  readonly deviceConflicts = new Counter({
+    name: 'afferent_hub_device_conflicts_total',
+    help: 'Inventory entries claiming a device id that another gateway owns (the first owner keeps it).',
+    registers: [this.registry],
+  });
+  readonly rejectedMessages = new Counter({
+    name: 'afferent_hub_rejected_messages_total',
+    help: 'Status and inventory messages that break the contract.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestLatency = new Histogram({
+    name: 'afferent_hub_ingest_latency_seconds',
+    help: 'From receiving a telemetry batch to its commit.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly connectedGateways = new Gauge({
+    name: 'afferent_hub_connected_gateways',
+    help: 'Gateways with at least one open MQTT connection.',
+    registers: [this.registry],
+  });
+  readonly refusedConnections = new Counter({
+    name: 'afferent_hub_refused_connections_total',
+    help: 'MQTT connections refused, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly refusedPublishes = new Counter({
+    name: 'afferent_hub_refused_publishes_total',
+    help: 'MQTT publishes (and wills) refused: a gateway may publish only under its own topics.',
+    registers: [this.registry],
+  });
+  readonly refusedSubscriptions = new Counter({
+    name: 'afferent_hub_refused_subscriptions_total',
+    help: 'MQTT subscriptions refused (granted QoS 128).',
+    registers: [this.registry],
+  });
+}
