@@ -8,6 +8,7 @@ import { trackGatewayPresence } from './access/gateway-presence.js';
 import { createMqttAuth } from './access/mqtt-auth.js';
 import { startMqttListener, type MqttListener } from './access/mqtt-listener.js';
 import { buildServer, type HubFastify } from './api/server.js';
+import { InProcessEventBus, type EventBus } from './bus/event-bus.js';
 import type { HubConfig } from './config/hub-config.js';
 import { BatchLedger } from './ingest/batch-ledger.js';
 import { createInventoryHandler } from './ingest/inventory-handler.js';
@@ -38,6 +39,7 @@ export interface RunningHub {
   generatedAdminToken?: string;
   registry: Registry;
   metrics: HubMetrics;
+  bus: EventBus;
   /** Close the MQTT listener, the broker and the API, store what is queued, close the databases. */
   stop(): Promise<void>;
 }
@@ -74,19 +76,20 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     const timeseries = new SqliteTimeseriesStore(join(config.dataDir, 'timeseries.db'));
     cleanups.push(() => timeseries.close());
     const metrics = new HubMetrics();
+    const bus = new InProcessEventBus((error) => logger.error({ err: error }, 'an event listener failed'));
 
     const auth = createMqttAuth({ gateways: registry.gateways, metrics, logger });
     const mqtt: MqttListener = await startMqttListener({ host: config.mqtt.host, port: config.mqtt.port, auth, logger });
     let accepting = true;
     const ack = (gateway: string, ackPayload: Parameters<typeof publishAck>[2]) => publishAck(mqtt.broker, gateway, ackPayload, logger);
-    const ingest = new TelemetryIngest({ store: timeseries, ledger: new BatchLedger(timeseries.database), registry, metrics, logger, ack });
+    const ingest = new TelemetryIngest({ store: timeseries, ledger: new BatchLedger(timeseries.database), registry, metrics, logger, ack, bus });
     // Stop order: no new messages, then store what is queued, then close the stores.
     cleanups.push(() => ingest.flush());
     cleanups.push(async () => {
       accepting = false;
       await mqtt.close();
     });
-    trackGatewayPresence(mqtt.broker, { gatewayOf: auth.gatewayOf, gateways: registry.gateways, metrics, logger });
+    trackGatewayPresence(mqtt.broker, { gatewayOf: auth.gatewayOf, gateways: registry.gateways, metrics, logger, bus });
     const whileAccepting = (handler: (gateway: string, payload: Buffer) => void) =>
       (gateway: string, payload: Buffer) => { if (accepting) handler(gateway, payload); };
     await subscribeHandlers(mqtt.broker, {
@@ -95,7 +98,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       inventory: whileAccepting(createInventoryHandler({ registry, metrics, logger })),
     }, logger);
 
-    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger });
+    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger, bus });
     cleanups.push(() => api.close());
     await api.listen({ host: config.http.host, port: config.http.port });
     const httpPort = (api.server.address() as AddressInfo).port;
@@ -105,6 +108,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       mqttUrl: `mqtt://${reachable(config.mqtt.host)}:${mqtt.port}`,
       registry,
       metrics,
+      bus,
       stop: cleanup,
       ...(generated !== undefined ? { generatedAdminToken: generated } : {}),
     };

@@ -1,4 +1,5 @@
 import type { Aedes, Client } from 'aedes';
+import type { EventBus } from '../bus/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { GatewayRegistry } from '../registry/gateway-registry.js';
@@ -14,6 +15,7 @@ export function trackGatewayPresence(broker: Aedes, deps: {
   gateways: GatewayRegistry;
   metrics: HubMetrics;
   logger: Logger;
+  bus: EventBus;
 }): void {
   const connections = new Map<string, number>();
   const update = () => deps.metrics.connectedGateways.set(connections.size);
@@ -22,6 +24,7 @@ export function trackGatewayPresence(broker: Aedes, deps: {
     if (broker.closed) return;
     try {
       deps.gateways.setOnline(gateway, online);
+      deps.bus.publish({ type: 'gateway', at: Date.now(), gateway, data: { gateway, online } });
     } catch (error) {
       deps.logger.error({ err: error, gateway }, 'could not record gateway presence');
     }

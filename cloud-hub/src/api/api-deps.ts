@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault,
 } from 'fastify';
+import type { EventBus } from '../bus/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { Registry } from '../registry/registry.js';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   timeseries: TimeseriesStore;
   metrics: HubMetrics;
   logger: Logger;
+  /** Live events, streamed by GET /api/v1/events. */
+  bus: EventBus;
   /** The clock for default time ranges (tests pin it). */
   now?: () => number;
 }

@@ -6,6 +6,7 @@ import type { ApiDeps, HubFastify } from './api-deps.js';
 import { installAuth } from './auth-hook.js';
 import { registerDeviceRoutes } from './device-routes.js';
 import { installErrorHandling } from './error-handler.js';
+import { registerEventRoutes } from './event-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerProfileRoutes } from './profile-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
@@ -47,5 +48,6 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
   registerDeviceRoutes(app, deps);
   registerProfileRoutes(app, deps);
   registerGatewayRoutes(app, deps);
+  registerEventRoutes(app, deps);
   return app;
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Ack, TelemetryBatch } from '@afferent/device-profiles';
+import type { EventBus } from '../bus/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { Registry } from '../registry/registry.js';
@@ -14,6 +15,8 @@ export interface TelemetryIngestDeps {
   registry: Registry;
   metrics: HubMetrics;
   logger: Logger;
+  /** Live values go here after they are stored. */
+  bus?: EventBus;
   /** Publish an ack to the gateway (QoS 1). Called only after the batches it names are committed. */
   ack(gateway: string, ack: Ack): void;
 }
@@ -82,6 +85,7 @@ export class TelemetryIngest {
     for (const item of stored) {
       for (const [device, t] of item.checked.lastSeen) if ((lastSeen.get(device) ?? -1) < t) lastSeen.set(device, t);
       this.account(item);
+      this.publishLive(item);
     }
     try {
       registry.devices.touch(lastSeen);
@@ -142,6 +146,16 @@ export class TelemetryIngest {
       const owners = Object.fromEntries(checked.foreignDevices);
       logger.warn({ gateway, epoch: batch.epoch, seq: batch.seq, owners, count: checked.foreignReadings },
         'readings of devices that belong to another gateway: dropped');
+    }
+  }
+
+  /** Live values for whoever follows them; nothing is built when nobody does. */
+  private publishLive({ gateway, batch }: ToStore): void {
+    const bus = this.deps.bus;
+    if (!bus?.hasListeners('telemetry')) return;
+    const at = Date.now();
+    for (const reading of batch.readings) {
+      bus.publish({ type: 'telemetry', at, gateway, device: reading.d, data: { gateway, device: reading.d, t: reading.t, values: reading.v } });
     }
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer, type HubFastify } from '../api/server.js';
+import { InProcessEventBus } from '../bus/event-bus.js';
 import { createLogger } from '../logging/logger.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { Registry } from '../registry/registry.js';
@@ -16,7 +17,8 @@ export async function apiFixture() {
   registry.profiles.loadLibrary();
   const timeseries = new SqliteTimeseriesStore(join(dir, 'timeseries.db'));
   const metrics = new HubMetrics();
-  const app: HubFastify = await buildServer({ registry, timeseries, metrics, logger: createLogger('silent'), now: () => NOW });
+  const bus = new InProcessEventBus();
+  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, logger: createLogger('silent'), now: () => NOW });
   const tokens = {
     viewer: registry.tokens.create('viewer', 'test viewer'),
     operator: registry.tokens.create('operator', 'test operator'),
@@ -24,7 +26,7 @@ export async function apiFixture() {
   };
   const auth = (role: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[role]}` });
   return {
-    dir, registry, timeseries, metrics, app, tokens, auth,
+    dir, registry, timeseries, metrics, bus, app, tokens, auth,
     async close() {
       await app.close();
       timeseries.close();
