@@ -6,16 +6,28 @@ import { createLogger, resolveHubConfig, SqliteTimeseriesStore, startHub, type S
 import { gatewayTopic } from '@afferent/device-profiles';
 import { connectAsync } from 'mqtt';
 
+import { fmt, type BenchResult } from './suite.js';
+
 /**
- * Hub ingest throughput: `node bench/dist/hub-ingest.js [batches] [readingsPerBatch] [pointsPerReading] [window] [devices]`.
+ * Hub ingest throughput:
  * 1. the SQLite store alone (samples in one write per batch);
  * 2. end to end: mqtt.js publishes telemetry batches (QoS 1) to a real hub in
  *    this process, keeping `window` batches unacked, until every ack is back.
  * The publisher shares the CPU with the hub, so the second figure is a floor.
  */
-const [batches = 400, readingsPerBatch = 100, pointsPerReading = 10, window = 16, devices = 50] = process.argv.slice(2).map(Number);
-const pointsPerBatch = readingsPerBatch * pointsPerReading;
+export interface HubIngestOptions {
+  batches?: number;
+  readingsPerBatch?: number;
+  pointsPerReading?: number;
+  window?: number;
+  devices?: number;
+}
+
 const T0 = 1_700_000_000_000;
+
+export async function run(options: HubIngestOptions = {}): Promise<BenchResult> {
+  const { batches = 400, readingsPerBatch = 100, pointsPerReading = 10, window = 16, devices = 50 } = options;
+  const pointsPerBatch = readingsPerBatch * pointsPerReading;
 
 function readings(seq: number) {
   return Array.from({ length: readingsPerBatch }, (_, r) => ({
@@ -68,10 +80,18 @@ async function endToEnd(dir: string): Promise<{ pointsPerSecond: number; p99: nu
 
 const dir = mkdtempSync(join(tmpdir(), 'afferent-bench-'));
 try {
-  console.log(`${batches} batches × ${readingsPerBatch} readings × ${pointsPerReading} points = ${batches * pointsPerBatch} points, ${devices} devices (${devices * pointsPerReading} series), window ${window}`);
-  console.log(`store only:  ${Math.round(storeOnly(dir)).toLocaleString('en')} points/s`);
+  const store = storeOnly(dir);
   const e2e = await endToEnd(dir);
-  console.log(`end to end:  ${Math.round(e2e.pointsPerSecond).toLocaleString('en')} points/s (MQTT QoS 1 in, ack after commit; p99 receive→commit ≤ ${e2e.p99 * 1000} ms)`);
+  return {
+    suite: 'hub-ingest',
+    setup: `${batches} batches × ${readingsPerBatch} readings × ${pointsPerReading} points (${devices * pointsPerReading} series), ${window} batches in flight; publisher and hub in one process`,
+    rows: [
+      { metric: 'embedded store alone', value: fmt.rate(store, 'points/s'), target: '≥ 100,000 points/s', met: store >= 100_000 },
+      { metric: 'MQTT in → stored → acked', value: fmt.rate(e2e.pointsPerSecond, 'points/s'), target: '≥ 100,000 points/s', met: e2e.pointsPerSecond >= 100_000 },
+      { metric: 'receive → commit, p99 (histogram bucket)', value: `≤ ${fmt.ms(e2e.p99 * 1000)}` },
+    ],
+  };
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
 }

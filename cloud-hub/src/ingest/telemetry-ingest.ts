@@ -127,6 +127,8 @@ export class TelemetryIngest {
     metrics.readingsIngested.inc(checked.readings);
     metrics.pointsIngested.inc(checked.samples.length);
     metrics.ingestLatency.observe((performance.now() - item.received) / 1000);
+    const committed = Date.now();
+    for (const reading of batch.readings) metrics.sampleAge.observe((committed - reading.t) / 1000);
     if (checked.autoRegistered.length > 0) {
       metrics.devicesAutoRegistered.inc(checked.autoRegistered.length);
       logger.info({ gateway, devices: checked.autoRegistered }, 'devices seen in telemetry before any inventory: registered with profile "unknown"');

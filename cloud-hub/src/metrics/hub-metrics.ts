@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 
 /**
  * The hub's Prometheus metrics, in a registry of its own (never prom-client's
@@ -65,6 +65,14 @@ export class HubMetrics {
     name: 'afferent_hub_ingest_latency_seconds',
     help: 'From receiving a telemetry batch to its commit.',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly sampleAge = new Summary({
+    name: 'afferent_hub_sample_age_seconds',
+    help: 'Freshness: from a reading\'s sample time at the edge to its commit at the hub, over the last minute (needs synchronised clocks; a backfill after an outage shows here too).',
+    percentiles: [0.5, 0.9, 0.99],
+    maxAgeSeconds: 60,
+    ageBuckets: 6,
     registers: [this.registry],
   });
   readonly connectedGateways = new Gauge({

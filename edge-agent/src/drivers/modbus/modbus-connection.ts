@@ -12,8 +12,11 @@ const TIMEOUTS_BEFORE_RECONNECT = 3;
 /** One open TCP connection, and a way to fail whatever is waiting on it when it goes. */
 interface Link {
   readonly client: ModbusClient;
-  /** Rejects when the connection is lost or dropped: a pending request must not wait for its timeout. */
-  readonly lost: Promise<never>;
+  /**
+   * Run one exchange, failing it at once if the connection is lost meanwhile:
+   * a pending request must not wait for its timeout.
+   */
+  guard<T>(exchange: Promise<T>): Promise<T>;
   lose(error: DriverError): void;
 }
 
@@ -65,7 +68,7 @@ export class ModbusConnection {
     const link = await this.connect(timeoutMs);
     link.client.setTimeout(timeoutMs);
     try {
-      const value = await Promise.race([exchange(link.client), link.lost]);
+      const value = await link.guard(exchange(link.client));
       this.timeoutsInARow = 0;
       return value;
     } catch (raw) {
@@ -123,12 +126,32 @@ export class ModbusConnection {
   }
 }
 
+/**
+ * Not `Promise.race` against one long-lived "lost" promise: every race would
+ * leave a reaction on it for the life of the connection (a thousand requests a
+ * second, a thousand leaked closures a second). Each exchange registers its
+ * own failure callback and removes it when it settles.
+ */
 function newLink(client: ModbusClient): Link {
-  let lose!: (error: DriverError) => void;
-  const lost = new Promise<never>((_, reject) => {
-    lose = reject;
-  });
-  // Nobody may be waiting when the connection goes; that is not an unhandled rejection.
-  lost.catch(() => undefined);
-  return { client, lost, lose };
+  const waiting = new Set<(error: DriverError) => void>();
+  let lostWith: DriverError | undefined;
+  return {
+    client,
+    guard<T>(exchange: Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        if (lostWith) {
+          exchange.catch(() => undefined);
+          reject(lostWith);
+          return;
+        }
+        waiting.add(reject);
+        exchange.then(resolve, reject).finally(() => waiting.delete(reject));
+      });
+    },
+    lose(error: DriverError): void {
+      lostWith ??= error;
+      for (const reject of waiting) reject(error);
+      waiting.clear();
+    },
+  };
 }

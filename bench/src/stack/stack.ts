@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { freePort } from '@afferent/simulators';
 import { startProcess, type RunningProcess } from './child-process.js';
+import { metricValue } from './prometheus.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// bench/src/stack or bench/dist/stack: the repository is three levels up.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const HUB_CLI = join(ROOT, 'cloud-hub/dist/cli.js');
 export const AGENT_CLI = join(ROOT, 'edge-agent/dist/cli.js');
+export const SIM_CLI = join(ROOT, 'simulators/dist/cli.js');
+/** Profiles made for benchmarks and tests (`bench/profiles`). */
+export const BENCH_PROFILES = join(ROOT, 'bench/profiles');
 
 /** A temp folder for one test, removed by `cleanup()`. */
 export function workDir(prefix = 'afferent-e2e-'): { dir: string; cleanup(): void } {
@@ -23,6 +28,8 @@ export interface HubProcess {
   mqttUrl: string;
   token: string;
   api<T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
+  /** A metric from the hub's /metrics, summed over the samples whose labels match. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
 export interface HubPorts {
@@ -42,7 +49,9 @@ export async function startHubProcess(dataDir: string, ports: HubPorts, options:
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
-  return { process, apiUrl: apiUrl!, mqttUrl: mqttUrl!, token, api };
+  const metric = async (name: string, labels: Record<string, string> = {}) =>
+    metricValue(await (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(), name, labels);
+  return { process, apiUrl: apiUrl!, mqttUrl: mqttUrl!, token, api, metric };
 }
 
 export async function hubPorts(): Promise<HubPorts> {
@@ -74,10 +83,17 @@ export async function startAgentProcess(dir: string, config: object): Promise<Ag
     process,
     statusUrl: statusUrl!,
     health: async <T>() => (await (await fetch(`${statusUrl}/healthz`)).json()) as T,
-    metric: async (name) => {
-      const text = await (await fetch(`${statusUrl}/metrics`)).text();
-      return text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-    },
+    metric: async (name) => metricValue(await (await fetch(`${statusUrl}/metrics`)).text(), name),
   };
+}
+
+/** Run a simulator scenario in its own process; resolves with the agent's `devices:` for it. */
+export async function startSimulatorProcess(dir: string, scenario: object): Promise<{ process: RunningProcess; devices: object[] }> {
+  const scenarioFile = join(dir, 'scenario.yaml');
+  const devicesFile = join(dir, 'agent-devices.yaml');
+  writeFileSync(scenarioFile, stringify(scenario));
+  const process = startProcess('node', [SIM_CLI, 'run', scenarioFile, '--agent-devices', devicesFile]);
+  await process.waitForLine(/afferent-sim ready/);
+  const { devices } = parse(readFileSync(devicesFile, 'utf8')) as { devices: object[] };
+  return { process, devices };
 }
