@@ -1,5 +1,5 @@
 import type { PayloadFormat } from '@afferent/device-profiles';
-import type { Fault } from '../device/fault.js';
+import { GARBAGE, type Fault } from '../device/fault.js';
 import { MODBUS_EXCEPTION } from '../modbus/modbus-exception.js';
 
 /** A CoAP response: code, and the Content-Format of the payload when it is a representation. */
@@ -32,9 +32,6 @@ const EXCEPTION_CODES: Record<number, string> = {
 export function exceptionCode(code: number): string {
   return EXCEPTION_CODES[code] ?? '5.00';
 }
-
-/** Bytes that are no representation of any format: what a device with a corrupt buffer sends. */
-const GARBAGE = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0x1f]);
 
 /**
  * What a faulty device answers instead of the real thing: undefined when it

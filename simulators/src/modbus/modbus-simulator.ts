@@ -3,7 +3,7 @@ import { freePort } from '../device/free-port.js';
 import ModbusSerial from 'modbus-serial';
 import type { SimulatedDevice } from '../device/simulated-device.js';
 import { deviceFrom, type DeviceSource } from '../device/device-roster.js';
-import type { Fault } from '../device/fault.js';
+import { GARBAGE, type Fault } from '../device/fault.js';
 import { FaultTable } from '../device/fault-table.js';
 import { MODBUS_EXCEPTION, modbusException } from './modbus-exception.js';
 import { ModbusUnit } from './modbus-unit.js';
@@ -110,7 +110,7 @@ export class ModbusSimulator {
           this.dropConnections();
           return new Promise<T>(() => {});
         case 'garbage':
-          for (const socket of this.server?.socks.keys() ?? []) socket.write(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0xff]));
+          for (const socket of this.server?.socks.keys() ?? []) socket.write(GARBAGE);
           return new Promise<T>(() => {});
         case 'delay':
           await new Promise((resolve) => setTimeout(resolve, fault.ms));
