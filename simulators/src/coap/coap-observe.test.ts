@@ -66,6 +66,10 @@ describe('CoAP observe (RFC 7641)', () => {
     sim.setFault({ kind: 'exception', code: 4 }, 'node-1');
     await waitFor('the error notification', () => replies.some((r) => r.code === '5.00'));
     await waitFor('the observation to end', () => sim.observerCount === 0);
+    const refused = await client!.observe('/env', () => {});
+    expect(refused.code).toBe('5.00');
+    expect(refused.headers.Observe).toBeUndefined(); // not registered (RFC 7641 §4.2)
+    expect(sim.observerCount).toBe(0);
 
     sim.setFault(undefined, 'node-1');
     await client!.observe('/env', () => {});

@@ -183,6 +183,12 @@ function isObservation(response: Response): response is ObserveWriteStream {
 
 function send(response: Response, answer: CoapAnswer): void {
   response.statusCode = answer.code;
+  if (isObservation(response)) {
+    // An error to an Observe registration must not carry an Observe option (RFC 7641 §4.2); the library
+    // adds one to any payload it writes on the stream, so the error goes without its diagnostic.
+    response.end();
+    return;
+  }
   if (answer.format !== undefined) response.setOption('Content-Format', CONTENT_FORMATS[answer.format]);
   response.end(answer.payload);
 }

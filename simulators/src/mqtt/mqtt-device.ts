@@ -95,12 +95,7 @@ export class MqttDevice {
       this.client?.end(true);
       this.client = undefined;
     } else if (wasDropped && fault?.kind !== 'drop-connection' && !this.closed) {
-      this.reconnecting = this.connect().then((client) => {
-        this.client = client;
-        this.reconnecting = undefined;
-      }, () => {
-        this.reconnecting = undefined;
-      });
+      this.rejoin();
     }
   }
 
@@ -110,6 +105,22 @@ export class MqttDevice {
     await this.reconnecting;
     await this.client?.endAsync();
     this.client = undefined;
+  }
+
+  /** Back after a dropped connection: try every second until the broker takes the device again. */
+  private rejoin(): void {
+    this.reconnecting = this.connect().then(
+      (client) => {
+        this.reconnecting = undefined;
+        // Closed, or dropped again, while connecting: this connection is not wanted any more.
+        if (this.closed || this.fault?.kind === 'drop-connection') client.end(true);
+        else this.client = client;
+      },
+      () => {
+        this.reconnecting = undefined;
+        if (!this.closed) this.timers.after(1000, () => this.rejoin());
+      },
+    );
   }
 
   private async connect(): Promise<MqttClient> {
