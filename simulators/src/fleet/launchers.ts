@@ -59,7 +59,7 @@ export interface Launched {
 /** Starts every group of one protocol. */
 type Launcher = (plans: GroupPlan[], context: LaunchContext) => Promise<Launched>;
 
-/** Each device of the plans with its group, its index in the group, and the port its group asks for (0: any). */
+/** Each device of the plans with its group and its port: the group's first port plus its place in the group (0: any). */
 function eachDevice(plans: GroupPlan[]): { group: DeviceGroup; entry: PlannedDevice; port: number }[] {
   return plans.flatMap(({ group, planned }) => planned.map((entry, n) => ({ group, entry, port: group.port ? group.port + n : 0 })));
 }
