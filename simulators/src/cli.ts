@@ -10,11 +10,15 @@ import { startFleet } from './fleet/fleet.js';
 
 const USAGE = `afferent-sim: field devices in software
 
-  afferent-sim run SCENARIO.yaml [--agent-devices FILE]
+  afferent-sim run SCENARIO.yaml [--agent-devices FILE] [--broker URL] [--pki DIR]
       start every device of a scenario; optionally write the edge-agent
       "devices:" section for them to FILE
-  afferent-sim serve --profile NAME|FILE [--port P] [--unit U] [--count N]
-      serve N devices of one profile on one port, unit ids U, U+1, …
+  afferent-sim serve --profile NAME|FILE [--port P] [--count N] [--unit U] [--broker URL] [--pki DIR]
+      serve N devices of one profile: Modbus on one port with unit ids U, U+1, …;
+      OPC UA and CoAP on ports P, P+1, …; MQTT as clients of the broker
+
+  --broker URL  the MQTT broker of every MQTT device group (overrides the scenario)
+  --pki DIR     where OPC UA servers keep their certificates (default .afferent/simulators/pki)
 `;
 
 function profilesFor(dirs: readonly string[] = []): Map<string, DeviceProfile> {
@@ -25,6 +29,11 @@ function profilesFor(dirs: readonly string[] = []): Map<string, DeviceProfile> {
     for (const [name, profile] of library.profiles) profiles.set(name, profile);
   }
   return profiles;
+}
+
+/** Every MQTT group publishes to `broker`: a scenario names a placeholder, the site says where its broker is. */
+function withBroker(scenario: Scenario, profiles: ReadonlyMap<string, DeviceProfile>, broker: string): Scenario {
+  return { ...scenario, devices: scenario.devices.map((group) => (profiles.get(group.profile)?.protocol === 'mqtt' ? { ...group, broker } : group)) };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -38,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       unit: { type: 'string' },
       count: { type: 'string' },
+      broker: { type: 'string' },
+      pki: { type: 'string', default: '.afferent/simulators/pki' },
     },
   });
   let scenario: Scenario;
@@ -51,18 +62,26 @@ async function main(argv: string[]): Promise<number> {
     if (!profile) throw new Error(`unknown profile "${values.profile}"; known: ${[...profiles.keys()].join(', ')}`);
     profiles.set(profile.profile, profile);
     const count = Number(values.count ?? 1);
-    scenario = { devices: [{ profile: profile.profile, count, port: Number(values.port ?? 0), unitId: Number(values.unit ?? 1), unitsPerPort: count }] };
+    const group = { profile: profile.profile, count };
+    if (profile.protocol === 'modbus') scenario = { devices: [{ ...group, port: Number(values.port ?? 0), unitId: Number(values.unit ?? 1), unitsPerPort: count }] };
+    else if (profile.protocol === 'mqtt') scenario = { devices: [group] };
+    else scenario = { devices: [{ ...group, port: Number(values.port ?? 0) }] };
   } else {
     process.stderr.write(USAGE);
     return 2;
   }
+  if (values.broker) scenario = withBroker(scenario, profiles, values.broker);
   const problems = checkScenarioProfiles(scenario, profiles);
   if (problems.length > 0) throw new ValidationError('scenario', problems);
 
-  const fleet = await startFleet(scenario, profiles);
-  for (const d of fleet.devices) console.log(`${d.id}\t${d.profile.profile}\t${d.url}\tunit ${d.unitId}`);
+  const fleet = await startFleet(scenario, profiles, { pkiDir: values.pki });
+  for (const d of fleet.devices) {
+    const where = d.unitId !== undefined ? `unit ${d.unitId}` : typeof d.connection.base === 'string' ? `base ${d.connection.base}` : '';
+    console.log(`${d.id}\t${d.profile.profile}\t${d.url}\t${where}`);
+  }
   if (values['agent-devices']) writeFileSync(values['agent-devices'], stringify({ devices: fleet.agentDevices() }));
-  console.log(`afferent-sim ready: ${fleet.devices.length} devices on ${fleet.servers.length} ports`);
+  const clients = fleet.devices.filter((d) => d.profile.protocol === 'mqtt').length;
+  console.log(`afferent-sim ready: ${fleet.devices.length} devices on ${fleet.servers.length} ports${clients ? ` (${clients} of them MQTT clients)` : ''}`);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

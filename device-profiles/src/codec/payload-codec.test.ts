@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceProfile } from '../profile/profile-schema.js';
 import { CodecError } from './codec-error.js';
-import { decodeDocument, encodePayload, selectValue } from './payload-codec.js';
+import { decodeDocument, encodeDocument, encodePayload, selectValue } from './payload-codec.js';
+import { encodePayloadPoints } from './payload-point.js';
 import { POINT_CODECS } from './point-codec.js';
 
 const utf8 = (text: string) => Buffer.from(text);
@@ -48,6 +49,22 @@ describe('payload documents', () => {
     expect(encodePayload('text', undefined, 7).toString()).toBe('7');
   });
 
+  it('encodes several values into one document, as a device serves a resource', () => {
+    const entries = [{ select: 'ENERGY.Power', value: 42 }, { select: 'ENERGY.Voltage', value: 231 }, { select: 'Time', value: 'now' }];
+    expect(encodeDocument('json', entries).toString()).toBe('{"ENERGY":{"Power":42,"Voltage":231},"Time":"now"}');
+    expect(decodeDocument('cbor', encodeDocument('cbor', entries))).toEqual({ ENERGY: { Power: 42, Voltage: 231 }, Time: 'now' });
+    const pack = encodeDocument('senml+json', [{ select: 'temp', value: 21.5 }, { select: 'led', value: true }], { baseName: 'urn:dev:ops:x:' });
+    expect(JSON.parse(pack.toString())).toEqual([{ bn: 'urn:dev:ops:x:', n: 'temp', v: 21.5 }, { n: 'led', vb: true }]);
+    expect(() => encodeDocument('text', [{ select: undefined, value: 1 }, { select: undefined, value: 2 }])).toThrow(/one value, not 2/);
+    expect(() => encodeDocument('json', [{ select: 'a', value: 1 }, { select: 'a.b', value: 2 }])).toThrow(/"a.b" runs through a value/);
+  });
+
+  it('writes SenML CBOR with integer labels (RFC 8428 §6)', () => {
+    // [{-2: "d:", 0: "hum", 2: 40}]
+    expect(encodeDocument('senml+cbor', [{ select: 'hum', value: 40 }], { baseName: 'd:' }).toString('hex')).toBe('81a32162643a006368756d021828');
+    expect(selectValue('senml+cbor', decodeDocument('senml+cbor', encodePayload('senml+cbor', 'led', false)), 'led')).toBe(false);
+  });
+
   it('says what is wrong with garbage instead of throwing something else', () => {
     expect(() => decodeDocument('json', utf8('{"a":'))).toThrow(CodecError);
     expect(() => decodeDocument('senml+json', utf8('{"n":"x"}'))).toThrow(/a SenML pack is a list of records/);
@@ -81,6 +98,17 @@ describe('CoAP and MQTT point codecs', () => {
   it('encodes a write in the profile format, and honours a declared content format', () => {
     expect(POINT_CODECS.mqtt.encode(profile, fan, false)).toEqual({ format: 'json', payload: utf8('{"fan":false}') });
     expect(POINT_CODECS.coap.decode({ ...profile, protocol: 'coap' }, { name: 't', type: 'float32', coap: { path: '/t' } }, { payload: utf8('19.5'), format: 'text' })).toBe(19.5);
+  });
+});
+
+describe('payload of several points', () => {
+  it('encodes every point of a topic with its scale, enum and ON/OFF words', async () => {
+    const { loadProfileLibrary } = await import('../profile/profile-loader.js');
+    const plug = loadProfileLibrary().profiles.get('tasmota-smart-plug')!;
+    const point = (name: string) => plug.points.find((p) => p.name === name)!;
+    const state = encodePayloadPoints('mqtt', plug, [{ point: point('power'), value: 42.5 }, { point: point('voltage'), value: 230 }]);
+    expect(state).toEqual({ format: 'json', payload: utf8('{"ENERGY":{"Power":42.5,"Voltage":230}}') });
+    expect(() => encodePayloadPoints('mqtt', plug, [{ point: point('power'), value: 1 }, { point: point('relay'), value: true }])).toThrow(/do not share one payload format \(json, text\)/);
   });
 });
 

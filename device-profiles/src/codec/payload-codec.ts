@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder, type Options } from 'cbor-x';
 import type { PayloadFormat } from '../protocol/payload-format.js';
 import { CodecError } from './codec-error.js';
 
@@ -8,8 +8,10 @@ import { CodecError } from './codec-error.js';
  * with the base name, CBOR integer labels).
  */
 
-// Plain CBOR maps and arrays, no cbor-x extensions, so any decoder reads what we write.
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+// Plain CBOR maps and arrays, no cbor-x extensions, so any decoder reads what we write. cbor-x
+// tags a Map (needed for SenML's integer labels) with 259 unless told not to; its typings miss the option.
+const cborOptions: Options & { useTag259ForMaps: boolean } = { useRecords: false, mapsAsObjects: true, variableMapSize: true, useTag259ForMaps: false };
+const cbor = new Encoder(cborOptions);
 const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
 export interface SenmlRecord {
@@ -27,6 +29,7 @@ const SENML_CBOR_LABELS: Record<string, string> = {
   '-1': 'bver', '-2': 'bn', '-3': 'bt', '-4': 'bu', '-5': 'bv', '-6': 'bs',
   '0': 'n', '1': 'u', '2': 'v', '3': 'vs', '4': 'vb', '5': 's', '6': 't', '7': 'ut', '8': 'vd',
 };
+const SENML_CBOR_KEYS: Record<string, number> = Object.fromEntries(Object.entries(SENML_CBOR_LABELS).map(([key, label]) => [label, Number(key)]));
 
 export function decodeDocument(format: PayloadFormat, payload: Uint8Array): unknown {
   try {
@@ -61,23 +64,67 @@ export function selectValue(format: PayloadFormat, document: unknown, select: st
   return node;
 }
 
+/** One value of a payload: where it goes (`select`, as in the profile) and its raw value. */
+export interface PayloadEntry {
+  select: string | undefined;
+  value: number | boolean | string;
+}
+
+export interface DocumentOptions {
+  /** SenML only: the pack's base name (RFC 8428 §4.5.1), e.g. `urn:dev:ow:10e2073a:`. */
+  baseName?: string;
+}
+
 /** A payload that sets one value. */
 export function encodePayload(format: PayloadFormat, select: string | undefined, value: number | boolean | string): Buffer {
+  return encodeDocument(format, [{ select, value }]);
+}
+
+/**
+ * A payload that carries several values, as a device's resource or message
+ * does: one JSON or CBOR object with every `select` path, one SenML pack with
+ * a record per name, or (text) exactly one value.
+ */
+export function encodeDocument(format: PayloadFormat, entries: readonly PayloadEntry[], { baseName }: DocumentOptions = {}): Buffer {
+  if (entries.length === 0) throw new CodecError('a payload needs at least one value');
   switch (format) {
-    case 'json': return Buffer.from(JSON.stringify(nest(select, value)));
-    case 'cbor': return Buffer.from(cbor.encode(nest(select, value)));
-    case 'text': return Buffer.from(String(value));
-    case 'senml+json': return Buffer.from(JSON.stringify([{ n: select ?? '', ...senmlValue(value) }]));
-    case 'senml+cbor': {
-      const [[key, v]] = Object.entries(senmlValue(value)) as [[string, unknown]];
-      return Buffer.from(cbor.encode([{ 0: select ?? '', [key === 'v' ? 2 : key === 'vs' ? 3 : 4]: v }]));
-    }
+    case 'json': return Buffer.from(JSON.stringify(nestAll(entries)));
+    case 'cbor': return Buffer.from(cbor.encode(nestAll(entries)));
+    case 'text':
+      if (entries.length > 1) throw new CodecError(`a text payload carries one value, not ${entries.length}`);
+      return Buffer.from(String(entries[0]!.value));
+    case 'senml+json': return Buffer.from(JSON.stringify(senmlRecords(entries, baseName)));
+    // RFC 8428 §6: integer labels, as Maps so that cbor-x writes them as integers.
+    case 'senml+cbor': return Buffer.from(cbor.encode(senmlRecords(entries, baseName).map((record) =>
+      new Map(Object.entries(record).map(([label, v]) => [SENML_CBOR_KEYS[label]!, v])))));
   }
 }
 
-function nest(select: string | undefined, value: unknown): unknown {
-  if (select === undefined) return value;
-  return select.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+function nestAll(entries: readonly PayloadEntry[]): unknown {
+  if (entries.length === 1 && entries[0]!.select === undefined) return entries[0]!.value;
+  const root: Record<string, unknown> = {};
+  for (const { select, value } of entries) {
+    if (select === undefined) throw new CodecError('a value without select is the whole payload: it cannot share one');
+    const keys = select.split('.');
+    let node = root;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      if (next !== undefined && (next === null || typeof next !== 'object')) throw new CodecError(`"${select}" runs through a value`);
+      node = (next ?? (node[key] = {})) as Record<string, unknown>;
+    }
+    const last = keys[keys.length - 1]!;
+    if (last in node) throw new CodecError(`"${select}" is set twice`);
+    node[last] = value;
+  }
+  return root;
+}
+
+function senmlRecords(entries: readonly PayloadEntry[], baseName: string | undefined): Record<string, unknown>[] {
+  return entries.map(({ select, value }, i) => ({
+    ...(i === 0 && baseName !== undefined && { bn: baseName }),
+    n: select ?? '',
+    ...senmlValue(value),
+  }));
 }
 
 function senmlValue(value: number | boolean | string): Record<string, unknown> {

@@ -3,7 +3,7 @@ import type { PointValue } from '../profile/point-types.js';
 import type { PayloadFormat } from '../protocol/payload-format.js';
 import { CodecError } from './codec-error.js';
 import { coerceRaw } from './coerce.js';
-import { decodeDocument, encodePayload, selectValue } from './payload-codec.js';
+import { decodeDocument, encodeDocument, selectValue, type DocumentOptions } from './payload-codec.js';
 import { rawToValue, valueToRaw, type EncodeOptions } from './value-transform.js';
 
 /**
@@ -23,7 +23,7 @@ export interface PayloadWrite {
   format: PayloadFormat;
 }
 
-type PayloadProtocol = 'coap' | 'mqtt';
+export type PayloadProtocol = 'coap' | 'mqtt';
 
 const parsed = new WeakMap<Uint8Array, Map<PayloadFormat, unknown>>();
 
@@ -68,8 +68,26 @@ export function payloadPointCodec(protocol: PayloadProtocol) {
       }
     },
     encode(profile: DeviceProfile, point: ProfilePoint, value: unknown, options?: EncodeOptions): PayloadWrite {
-      const format = payloadFormatOf(profile, point, protocol);
-      return { format, payload: encodePayload(format, point[protocol]?.select, toWords(point, protocol, valueToRaw(point, value, options))) };
+      return encodePayloadPoints(protocol, profile, [{ point, value }], options);
     },
   };
+}
+
+/**
+ * The payload of several points that share one resource or topic (a device's
+ * whole JSON state, a SenML pack): what a device publishes or answers, and
+ * what a client sends to write several points at once. The points must share
+ * one format.
+ */
+export function encodePayloadPoints(
+  protocol: PayloadProtocol,
+  profile: DeviceProfile,
+  values: readonly { point: ProfilePoint; value: unknown }[],
+  options: EncodeOptions & DocumentOptions = {},
+): PayloadWrite {
+  const formats = [...new Set(values.map(({ point }) => payloadFormatOf(profile, point, protocol)))];
+  if (formats.length !== 1) throw new CodecError(`points ${values.map(({ point }) => point.name).join(', ')} do not share one payload format (${formats.join(', ') || 'none'})`);
+  const format = formats[0]!;
+  const entries = values.map(({ point, value }) => ({ select: point[protocol]?.select, value: toWords(point, protocol, valueToRaw(point, value, options)) }));
+  return { format, payload: encodeDocument(format, entries, options) };
 }

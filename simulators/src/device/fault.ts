@@ -19,3 +19,6 @@ export const FaultSchema = Type.Union([
 ]);
 
 export type Fault = Static<typeof FaultSchema>;
+
+/** What a device with a corrupt buffer sends under a `garbage` fault: bytes that are no valid frame or payload of any format. */
+export const GARBAGE = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0xff]);

@@ -1,104 +1,88 @@
-import { parseDuration, type DeviceProfile } from '@afferent/device-profiles';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration, type DeviceInstance, type DeviceProfile, type Protocol } from '@afferent/device-profiles';
 import { SimulatedDevice } from '../device/simulated-device.js';
-import type { Fault } from '../device/fault.js';
-import { ModbusSimulator, type ModbusDeviceSpec } from '../modbus/modbus-simulator.js';
-import type { Scenario } from './scenario.js';
+import { TimerSet } from '../device/timer-set.js';
+import { LAUNCHERS, type FleetDevice, type FleetServer, type GroupPlan, type Launched } from './launchers.js';
+import type { DeviceGroup, Scenario } from './scenario.js';
 
-/** One simulated device of a running fleet, and where an agent finds it. */
-export interface FleetDevice {
-  id: string;
-  profile: DeviceProfile;
-  device: SimulatedDevice;
-  url: string;
-  unitId: number;
-  server: ModbusSimulator;
-}
+export type { FleetDevice, FleetServer } from './launchers.js';
 
 export interface Fleet {
   devices: FleetDevice[];
-  servers: ModbusSimulator[];
+  servers: FleetServer[];
   /** The `devices:` section of an edge-agent configuration for this fleet. */
-  agentDevices(interval?: string): object[];
+  agentDevices(interval?: string): DeviceInstance[];
   close(): Promise<void>;
 }
 
-/** Start every device of a scenario. Devices that share a port share one server, one unit id each. */
-export async function startFleet(scenario: Scenario, profiles: ReadonlyMap<string, DeviceProfile>): Promise<Fleet> {
+export interface FleetOptions {
+  /** Where OPC UA servers keep their PKI; default: a temporary folder, removed on close. */
+  pkiDir?: string;
+}
+
+/**
+ * Start every device of a scenario, each over its profile's protocol: Modbus
+ * devices that share a port share a server, OPC UA and CoAP devices get a
+ * server each, MQTT devices connect to the group's broker.
+ */
+export async function startFleet(scenario: Scenario, profiles: ReadonlyMap<string, DeviceProfile>, options: FleetOptions = {}): Promise<Fleet> {
   const host = scenario.host ?? '127.0.0.1';
-  const planned: { id: string; profile: DeviceProfile; portKey: string; port: number; spec: ModbusDeviceSpec & { device: SimulatedDevice } }[] = [];
-  const faultPlans: { devices: SimulatedDevice[]; faults: NonNullable<Scenario['devices'][number]['faults']> }[] = [];
-  scenario.devices.forEach((group, groupIndex) => {
+  let temporaryPki: string | undefined;
+  const pkiDir = () => options.pkiDir ?? (temporaryPki ??= mkdtempSync(join(tmpdir(), 'afferent-sim-pki-')));
+  const removePki = () => temporaryPki && rmSync(temporaryPki, { recursive: true, force: true });
+
+  let seed = scenario.seed ?? 1;
+  const plans = scenario.devices.map((group, index): GroupPlan & { protocol: Protocol } => {
     const profile = profiles.get(group.profile);
-    if (!profile) throw new Error(`scenario devices[${groupIndex}]: unknown profile "${group.profile}"`);
-    const perPort = group.unitsPerPort ?? 1;
-    const groupDevices: SimulatedDevice[] = [];
-    for (let n = 0; n < (group.count ?? 1); n++) {
-      const portIndex = Math.floor(n / perPort);
-      const port = group.port ? group.port + portIndex : 0;
-      const device = new SimulatedDevice({ profile, signals: group.signals ?? {}, seed: (scenario.seed ?? 1) + planned.length });
-      groupDevices.push(device);
-      planned.push({
-        id: `${group.idPrefix ?? group.profile}-${n + 1}`,
-        profile,
-        port,
-        portKey: port ? `port:${port}` : `group:${groupIndex}:${portIndex}`,
-        spec: { unitId: (group.unitId ?? 1) + (n % perPort), device },
-      });
-    }
-    if (group.faults) faultPlans.push({ devices: groupDevices, faults: group.faults });
+    if (!profile) throw new Error(`scenario devices[${index}]: unknown profile "${group.profile}"`);
+    const planned = Array.from({ length: group.count ?? 1 }, (_, n) => ({
+      id: `${group.idPrefix ?? group.profile}-${n + 1}`,
+      device: new SimulatedDevice({ profile, signals: group.signals ?? {}, seed: seed++ }),
+    }));
+    return { group, index, planned, protocol: profile.protocol };
   });
 
-  const byServer = new Map<string, typeof planned>();
-  for (const entry of planned) byServer.set(entry.portKey, [...(byServer.get(entry.portKey) ?? []), entry]);
-  const servers: ModbusSimulator[] = [];
-  const devices: FleetDevice[] = [];
+  const launched: Launched[] = [];
   try {
-    for (const entries of byServer.values()) {
-      const server = await ModbusSimulator.start({ host, port: entries[0]!.port, devices: entries.map((e) => e.spec) });
-      servers.push(server);
-      for (const entry of entries) {
-        devices.push({ id: entry.id, profile: entry.profile, device: entry.spec.device, url: server.url, unitId: entry.spec.unitId, server });
-      }
+    for (const protocol of new Set(plans.map((p) => p.protocol))) {
+      launched.push(await LAUNCHERS[protocol](plans.filter((p) => p.protocol === protocol), { host, pkiDir }));
     }
   } catch (error) {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(launched.flatMap((l) => l.parts).map((part) => part.close()));
+    removePki();
     throw error;
   }
-
-  const timers = scheduleFaults(faultPlans, devices);
+  // In scenario order, whatever order the protocols started in.
+  const order = new Map(plans.flatMap((p) => p.planned.map((entry) => entry.device)).map((device, i) => [device, i]));
+  const devices = launched.flatMap((l) => l.devices).sort((a, b) => order.get(a.device)! - order.get(b.device)!);
+  const timers = scheduleFaults(plans.map(({ group, planned }) => ({ group, devices: devices.filter((d) => planned.some((p) => p.device === d.device)) })));
   return {
     devices,
-    servers,
-    agentDevices: (interval = '1s') =>
-      devices.map((d) => ({ id: d.id, profile: d.profile.profile, connection: { url: d.url, unitId: d.unitId }, interval })),
+    servers: launched.flatMap((l) => l.servers),
+    agentDevices: (interval = '1s') => devices.map((d) => ({ id: d.id, profile: d.profile.profile, connection: d.connection, interval })),
     async close() {
-      for (const timer of timers) clearTimeout(timer);
-      await Promise.all(servers.map((s) => s.close()));
+      timers.clear();
+      await Promise.all(launched.flatMap((l) => l.parts).map((part) => part.close()));
+      removePki();
     },
   };
 }
 
-function scheduleFaults(plans: { devices: SimulatedDevice[]; faults: { fault: Fault; after: string; for: string; every?: string }[] }[], fleet: FleetDevice[]): Set<NodeJS.Timeout> {
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, run: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, ms);
-    timer.unref();
-    timers.add(timer);
-  };
-  for (const plan of plans) {
-    const targets = fleet.filter((d) => plan.devices.includes(d.device));
-    for (const { fault, after, for: duration, every } of plan.faults) {
+function scheduleFaults(plans: { group: DeviceGroup; devices: FleetDevice[] }[]): TimerSet {
+  // Unreferenced: a fault schedule alone must not keep a process alive.
+  const timers = new TimerSet({ unref: true });
+  for (const { group, devices } of plans) {
+    for (const { fault, after, for: duration, every } of group.faults ?? []) {
       const cycle = () => {
-        for (const target of targets) target.server.setFault(fault, target.unitId);
-        later(parseDuration(duration), () => {
-          for (const target of targets) target.server.setFault(undefined, target.unitId);
+        for (const d of devices) d.setFault(fault);
+        timers.after(parseDuration(duration), () => {
+          for (const d of devices) d.setFault(undefined);
         });
-        if (every) later(parseDuration(every), cycle);
+        if (every) timers.after(parseDuration(every), cycle);
       };
-      later(parseDuration(after), cycle);
+      timers.after(parseDuration(after), cycle);
     }
   }
   return timers;

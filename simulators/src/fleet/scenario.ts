@@ -1,28 +1,52 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
 import {
-  DurationSchema, ProfileName, ValidationError, checkSchema, locateProblems, parseYamlSource,
-  type DeviceProfile, type Problem,
+  DurationSchema, MqttConnectionSchema, OPCUA_SECURITY_MODES, ProfileName, ValidationError, checkSchema, locateProblems, parseYamlSource,
+  type DeviceProfile, type Problem, type Protocol,
 } from '@afferent/device-profiles';
 import { FaultSchema } from '../device/fault.js';
 import { SignalSpecSchema } from '../signals/signal-spec.js';
 
 /**
- * A fleet of simulated devices in a few lines of YAML:
+ * A fleet of simulated devices in a few lines of YAML. The profile decides
+ * the protocol; each protocol has its own fields:
  *
  *   devices:
  *     - { profile: eastron-sdm120, count: 40, port: 15020, unitId: 1, unitsPerPort: 40, idPrefix: meter }
+ *     - { profile: opcua-boiler, port: 4840, security: { modes: [SignAndEncrypt] } }
+ *     - { profile: coap-env-senml, count: 3, port: 5683 }
+ *     - { profile: tasmota-smart-plug, count: 2, broker: mqtt://site-broker:1883, base: "plug_{id}" }
  */
+const OpcuaSecuritySchema = Type.Object(
+  {
+    allowAnonymous: Type.Optional(Type.Boolean()),
+    users: Type.Optional(Type.Array(Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String() }, { additionalProperties: false }))),
+    modes: Type.Optional(Type.Array(Type.Enum(OPCUA_SECURITY_MODES), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const DeviceGroupSchema = Type.Object(
   {
     profile: ProfileName,
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    /** First port; 0 or absent: free ports. */
+    /** Modbus, OPC UA, CoAP: the first port; 0 or absent: free ports. OPC UA and CoAP devices get one port each. */
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    /** First unit id on each port. */
+    /** Modbus: the first unit id on each port. */
     unitId: Type.Optional(Type.Integer({ minimum: 1, maximum: 247 })),
-    /** Devices that share one port (like slaves behind one serial gateway) before the next port is used. */
+    /** Modbus: devices that share one port (like slaves behind one serial gateway) before the next port is used. */
     unitsPerPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 247 })),
+    /** OPC UA: who may connect, and how (default: anonymous, None and SignAndEncrypt). */
+    security: Type.Optional(OpcuaSecuritySchema),
+    /** MQTT: the site broker the devices publish to (the CLI's --broker overrides it). */
+    broker: Type.Optional(MqttConnectionSchema.properties.url),
+    username: MqttConnectionSchema.properties.username,
+    password: MqttConnectionSchema.properties.password,
+    /** MQTT: each device's topic root, `{id}` being its id; default `{id}`. */
+    base: MqttConnectionSchema.properties.base,
+    /** MQTT: how often each device publishes; default 1s. */
+    publishInterval: Type.Optional(DurationSchema),
+    retain: Type.Optional(Type.Boolean()),
     /** Device ids are `{idPrefix}-{n}`; default: the profile name. */
     idPrefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,50}$' })),
     signals: Type.Optional(Type.Record(Type.String(), SignalSpecSchema)),
@@ -38,6 +62,20 @@ export const DeviceGroupSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The group fields that belong to some protocols only. */
+const PROTOCOL_FIELDS: Partial<Record<keyof DeviceGroup, readonly Protocol[]>> = {
+  port: ['modbus', 'opcua', 'coap'],
+  unitId: ['modbus'],
+  unitsPerPort: ['modbus'],
+  security: ['opcua'],
+  broker: ['mqtt'],
+  username: ['mqtt'],
+  password: ['mqtt'],
+  base: ['mqtt'],
+  publishInterval: ['mqtt'],
+  retain: ['mqtt'],
+};
 
 export const ScenarioSchema = Type.Object(
   {
@@ -65,7 +103,7 @@ export function loadScenarioFile(path: string): Scenario {
   return parseScenario(readFileSync(path, 'utf8'), path);
 }
 
-/** Problems a scenario has against the profiles it names (unknown profile, signal for a missing point). */
+/** Problems a scenario has against the profiles it names (unknown profile, fields of another protocol, signal for a missing point). */
 export function checkScenarioProfiles(scenario: Scenario, profiles: ReadonlyMap<string, DeviceProfile>): Problem[] {
   const problems: Problem[] = [];
   scenario.devices.forEach((group, index) => {
@@ -73,6 +111,14 @@ export function checkScenarioProfiles(scenario: Scenario, profiles: ReadonlyMap<
     if (!profile) {
       problems.push({ path: ['devices', index, 'profile'], message: `unknown profile "${group.profile}"; known: ${[...profiles.keys()].join(', ')}` });
       return;
+    }
+    for (const [field, protocols] of Object.entries(PROTOCOL_FIELDS)) {
+      if (group[field as keyof DeviceGroup] !== undefined && !protocols.includes(profile.protocol)) {
+        problems.push({ path: ['devices', index, field], message: `applies to ${protocols.join(', ')} devices; ${profile.profile} is ${profile.protocol}` });
+      }
+    }
+    if (profile.protocol === 'mqtt' && group.broker === undefined) {
+      problems.push({ path: ['devices', index, 'broker'], message: `${profile.profile} is an MQTT device: the group needs the broker it publishes to` });
     }
     for (const point of Object.keys(group.signals ?? {})) {
       if (!profile.points.some((p) => p.name === point)) {

@@ -5,6 +5,7 @@ export const MODBUS_EXCEPTION = {
   illegalDataValue: 0x03,
   serverDeviceFailure: 0x04,
   serverDeviceBusy: 0x06,
+  gatewayPathUnavailable: 0x0a,
   gatewayTargetFailedToRespond: 0x0b,
 } as const;
 

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
 import { freePort } from '../device/free-port.js';
 import ModbusSerial from 'modbus-serial';
-import { SimulatedDevice, type SimulatedDeviceOptions } from '../device/simulated-device.js';
-import type { Fault } from '../device/fault.js';
+import type { SimulatedDevice } from '../device/simulated-device.js';
+import { deviceFrom, type DeviceSource } from '../device/device-roster.js';
+import { GARBAGE, type Fault } from '../device/fault.js';
+import { FaultTable } from '../device/fault-table.js';
 import { MODBUS_EXCEPTION, modbusException } from './modbus-exception.js';
 import { ModbusUnit } from './modbus-unit.js';
 
@@ -15,7 +17,7 @@ interface ServerTcpLike {
   close(callback: (error?: Error) => void): void;
 }
 
-export type ModbusDeviceSpec = { unitId: number } & (SimulatedDeviceOptions | { device: SimulatedDevice });
+export type ModbusDeviceSpec = { unitId: number } & DeviceSource;
 
 export interface ModbusSimulatorOptions {
   host?: string;
@@ -31,7 +33,7 @@ export interface ModbusSimulatorOptions {
  */
 export class ModbusSimulator {
   private readonly units = new Map<number, ModbusUnit>();
-  private readonly faults = new Map<number | 'all', Fault>();
+  private readonly faults = new FaultTable<number>();
   private server?: ServerTcpLike;
   port = 0;
 
@@ -41,8 +43,7 @@ export class ModbusSimulator {
     const simulator = new ModbusSimulator(options.host ?? '127.0.0.1');
     for (const spec of options.devices) {
       if (simulator.units.has(spec.unitId)) throw new Error(`unit id ${spec.unitId} is served twice`);
-      const device = 'device' in spec ? spec.device : new SimulatedDevice(spec);
-      simulator.units.set(spec.unitId, new ModbusUnit(device));
+      simulator.units.set(spec.unitId, new ModbusUnit(deviceFrom(spec)));
     }
     await simulator.listen(options.port ?? 0);
     return simulator;
@@ -64,9 +65,7 @@ export class ModbusSimulator {
 
   /** Inject a fault for one unit id, or for every unit when none is given; undefined clears it. */
   setFault(fault: Fault | undefined, unitId?: number): void {
-    const key = unitId ?? 'all';
-    if (fault) this.faults.set(key, fault);
-    else this.faults.delete(key);
+    this.faults.set(fault, unitId);
     if (fault?.kind === 'drop-connection' && unitId === undefined) this.dropConnections();
   }
 
@@ -100,7 +99,7 @@ export class ModbusSimulator {
 
   /** Apply the fault in force, then run the request against the unit. */
   private async handle<T>(unitId: number, request: (unit: ModbusUnit) => T): Promise<T> {
-    const fault = this.faults.get(unitId) ?? this.faults.get('all');
+    const fault = this.faults.of(unitId);
     if (fault) {
       switch (fault.kind) {
         case 'no-answer':
@@ -111,7 +110,7 @@ export class ModbusSimulator {
           this.dropConnections();
           return new Promise<T>(() => {});
         case 'garbage':
-          for (const socket of this.server?.socks.keys() ?? []) socket.write(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0xff]));
+          for (const socket of this.server?.socks.keys() ?? []) socket.write(GARBAGE);
           return new Promise<T>(() => {});
         case 'delay':
           await new Promise((resolve) => setTimeout(resolve, fault.ms));
