@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfileFile } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import { createGateway, hubPorts, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubProcess } from '../bench/src/stack/stack.js';
-import { waitFor } from '../bench/src/stack/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /** One counter that changes on every poll: every reading the agent produces is distinct and countable. */
 const COUNTER_PROFILE = `profile: e2e-counter

@@ -3,7 +3,7 @@ import { cpuSecondsOf, memoryOf } from './stack/process-usage.js';
 import {
   BENCH_PROFILES, createGateway, hubPorts, startAgentProcess, startHubProcess, startSimulatorProcess, workDir,
 } from './stack/stack.js';
-import { waitFor } from './stack/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { fmt, type BenchResult } from './suite.js';
 
 export interface PipelineOptions {

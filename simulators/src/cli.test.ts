@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startProcess, type RunningProcess } from '../../test/support/child-process.js';
+import { startProcess, type RunningProcess } from '@afferent/testkit';
 import { startTestBroker, type TestBroker } from './mqtt/test-support/aedes-broker.js';
 
 /** The compiled CLI, as an operator runs it (the tests run after `tsc -b`). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { freePort } from '@afferent/simulators';
-import { startProcess, type RunningProcess } from './child-process.js';
+import { startProcess, type RunningProcess } from '@afferent/testkit';
 import { metricValue } from './prometheus.js';
 
 // bench/src/stack or bench/dist/stack: the repository is three levels up.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, loadProfileLibrary } from '@afferent/device-profiles';
-import { startProcess, type RunningProcess } from '../../../test/support/child-process.js';
+import { startProcess, type RunningProcess } from '@afferent/testkit';
 import { startCoapSimulator, type CoapSimulator } from './coap-simulator.js';
 
 /** Debian's libcoap3-bin client: a third-party CoAP stack reads, observes and writes the simulator. */

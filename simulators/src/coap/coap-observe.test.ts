@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, loadProfileLibrary } from '@afferent/device-profiles';
-import { waitFor } from '../../../test/support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { startCoapSimulator, type CoapSimulator } from './coap-simulator.js';
 import { CoapTestClient, type CoapReply } from './test-support/coap-client.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectAsync } from 'mqtt';
 import { checkDeviceInstance, formatProblem, loadProfileLibrary } from '@afferent/device-profiles';
-import { waitFor } from '../../../test/support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { CoapTestClient } from '../coap/test-support/coap-client.js';
 import { startTestBroker, type TestBroker } from '../mqtt/test-support/aedes-broker.js';
 import { startFleet, type Fleet } from './fleet.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { POINT_CODECS, loadProfileLibrary } from '@afferent/device-profiles';
-import { waitFor } from '../../../test/support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { GARBAGE } from '../device/fault.js';
 import { startMqttDevice, type MqttDevice } from './mqtt-device.js';
 import { startTestBroker, type TestBroker } from './test-support/aedes-broker.js';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfileLibrary } from '@afferent/device-profiles';
-import { startProcess, type RunningProcess } from '../../../test/support/child-process.js';
-import { waitFor } from '../../../test/support/wait-for.js';
+import { startProcess, type RunningProcess } from '@afferent/testkit';
+import { waitFor } from '@afferent/testkit';
 import { freePort } from '../device/free-port.js';
 import { startMqttDevice, type MqttDevice } from './mqtt-device.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AttributeIds, ClientMonitoredItem, StatusCodes, TimestampsToReturn, UserTokenType } from 'node-opcua';
 import { loadProfileLibrary } from '@afferent/device-profiles';
-import { waitFor } from '../../../test/support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { SimulatedDevice } from '../device/simulated-device.js';
 import { startOpcuaSimulator, type OpcuaSimulator, type OpcuaSimulatorOptions } from './opcua-simulator.js';
 import { connect, type TestSession } from './test-support/opcua-client.js';

@@ -6,7 +6,7 @@ import {
   AttributeIds, ClientMonitoredItem, DataType, StatusCodes, TimestampsToReturn, Variant, VariableIds,
 } from 'node-opcua';
 import { POINT_CODECS, loadProfileLibrary, parseProfile, type DeviceProfile } from '@afferent/device-profiles';
-import { waitFor } from '../../../test/support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { DATA_TYPES } from './opcua-data-type.js';
 import { startOpcuaSimulator, type OpcuaSimulator } from './opcua-simulator.js';
 import { connect, type TestSession } from './test-support/opcua-client.js';
