@@ -18,7 +18,7 @@ export function modbusRegisterCount(type: PointType, length?: number, _bit?: num
 }
 
 /** float32 carries ~7 significant digits; more is noise from the widening to double. */
-function tidyFloat32(value: number): number {
+export function tidyFloat32(value: number): number {
   return Number.isFinite(value) ? Number(value.toPrecision(7)) : value;
 }
 

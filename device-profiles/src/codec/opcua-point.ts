@@ -1,6 +1,7 @@
 import type { DeviceProfile, ProfilePoint } from '../profile/profile-schema.js';
 import type { PointValue } from '../profile/point-types.js';
 import { coerceRaw } from './coerce.js';
+import { tidyFloat32 } from './modbus-codec.js';
 import { rawToValue, valueToRaw, type EncodeOptions } from './value-transform.js';
 
 /**
@@ -9,7 +10,11 @@ import { rawToValue, valueToRaw, type EncodeOptions } from './value-transform.js
  * to the node's own DataType.
  */
 export const opcuaPointCodec = {
-  decode: (_profile: DeviceProfile, point: ProfilePoint, raw: unknown): PointValue => rawToValue(point, coerceRaw(point, raw)),
+  decode: (_profile: DeviceProfile, point: ProfilePoint, raw: unknown): PointValue => {
+    const value = coerceRaw(point, raw);
+    // A Float variant arrives widened to double: report it as Modbus float32 is, to its real precision.
+    return rawToValue(point, point.type === 'float32' && typeof value === 'number' ? tidyFloat32(value) : value);
+  },
   encode: (_profile: DeviceProfile, point: ProfilePoint, value: unknown, options?: EncodeOptions): number | boolean | string =>
     valueToRaw(point, value, options),
 };

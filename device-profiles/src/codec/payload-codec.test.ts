@@ -135,3 +135,10 @@ describe('ON/OFF words (Tasmota)', () => {
     expect(POINT_CODECS.mqtt.decode(plug, power, { payload: utf8('{"Time":"2026-11-22T10:00:00","ENERGY":{"Power":42,"Voltage":231}}') })).toBe(42);
   });
 });
+
+describe('OPC UA Float variants', () => {
+  it('are reported to float32 precision, like Modbus float32', () => {
+    const profile: DeviceProfile = { profile: 'plc', version: 1, protocol: 'opcua', points: [{ name: 'f', type: 'float32', opcua: { nodeId: 'ns=1;s=f' } }] };
+    expect(POINT_CODECS.opcua.decode(profile, profile.points[0]!, Math.fround(230.1))).toBe(230.1);
+  });
+});
