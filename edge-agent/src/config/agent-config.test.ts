@@ -112,8 +112,8 @@ logLevel: debug
   it('checks the connection against the profile\'s protocol', () => {
     const text = VALID.replace('{ url: "tcp://10.0.0.5:502", unitId: 1 }', '{ url: "opc.tcp://10.0.0.5:4840", unitId: 300, port: 502 }');
     expect(problemsOf(text)).toEqual([
-      'agent.yaml:8 devices[0].connection.port: unknown field; known fields: url, unitId, timeout',
-      'agent.yaml:8 devices[0].connection.url: expected a Modbus TCP address such as tcp://192.168.1.20:502, got "opc.tcp://10.0.0.5:4840"',
+      'agent.yaml:8 devices[0].connection.port: unknown field; known fields: url, unitId, timeout, baudRate, parity, dataBits, stopBits',
+      'agent.yaml:8 devices[0].connection.url: expected a Modbus address such as tcp://192.168.1.20:502 or rtu:/dev/ttyUSB0, got "opc.tcp://10.0.0.5:4840"',
       'agent.yaml:8 devices[0].connection.unitId: expected an integer 0–255, got 300',
     ]);
   });
