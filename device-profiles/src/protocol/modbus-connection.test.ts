@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../validation/problem.js';
 import { checkDeviceInstance } from '../instance/instance-check.js';
 import { loadProfileLibrary } from '../profile/profile-loader.js';
-import { modbusSerialSettings, parseModbusTcpUrl, parseModbusUrl } from './modbus-connection.js';
+import { modbusSerialSettings, parseModbusTcpUrl, parseModbusUrl, rtuSilenceMs } from './modbus-connection.js';
 
 const profile = loadProfileLibrary().profiles.get('xy-md02')!;
 const problemsOf = (connection: Record<string, unknown>) =>
@@ -52,5 +52,13 @@ describe('Modbus connection', () => {
     expect(problemsOf({ url: 'rtu:/dev/ttyUSB0', unitId: 248 })).toHaveLength(1);
     // Modbus TCP devices commonly answer on unit 0 or 255.
     expect(problemsOf({ url: 'tcp://10.0.0.5:502', unitId: 255 })).toEqual([]);
+  });
+
+  it('times the end of an RTU frame at 3.5 characters, and 1.75 ms above 19200 baud', () => {
+    // 9600 8E1: 11 bits a character, 3.5 × 11 / 9600 s.
+    expect(rtuSilenceMs({ baudRate: 9600, parity: 'even', dataBits: 8, stopBits: 1 })).toBeCloseTo(4.0104, 3);
+    expect(rtuSilenceMs({ baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 })).toBeCloseTo(3.6458, 3);
+    expect(rtuSilenceMs({ baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 2 })).toBeCloseTo(2.0052, 3);
+    expect(rtuSilenceMs({ baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 })).toBe(1.75);
   });
 });

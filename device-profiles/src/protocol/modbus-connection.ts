@@ -95,3 +95,15 @@ export function checkModbusConnection(connection: ModbusConnection): Problem[] {
   }
   return problems;
 }
+
+/**
+ * The silence that ends an RTU frame (t3.5): 3.5 character times at the line's
+ * speed, where a character is a start bit, the data bits, the parity bit if
+ * any and the stop bits. Above 19200 baud the spec fixes it at 1.75 ms, as
+ * UARTs and their timers cannot resolve such short gaps reliably.
+ */
+export function rtuSilenceMs(settings: ModbusSerialSettings): number {
+  if (settings.baudRate > 19200) return 1.75;
+  const bitsPerCharacter = 1 + settings.dataBits + (settings.parity === 'none' ? 0 : 1) + settings.stopBits;
+  return (3.5 * bitsPerCharacter * 1000) / settings.baudRate;
+}
