@@ -90,26 +90,27 @@ export class ModbusUnitTable {
   /** Apply the fault in force, then run the request against the unit. */
   private async handle<T>(line: ModbusLine, unitId: number, request: (unit: ModbusUnit) => T): Promise<T> {
     const fault = this.faultOf(unitId);
-    const never = new Promise<T>(() => {});
+    // The request is swallowed: modbus-serial's server then sends nothing.
+    const never = () => new Promise<T>(() => {});
     switch (fault?.kind) {
       case 'no-answer':
-        return never;
+        return never();
       case 'exception':
         throw modbusException(fault.code, 'fault injected');
       case 'drop-connection':
         line.dropConnections();
-        return never;
+        return never();
       case 'garbage':
         if (!line.sendGarbage) break;
         line.sendGarbage();
-        return never;
+        return never();
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, fault.ms));
         break;
     }
     const unit = this.units.get(unitId);
     if (unit) return request(unit);
-    if (line.absentUnits === 'silence') return never;
+    if (line.absentUnits === 'silence') return never();
     throw modbusException(MODBUS_EXCEPTION.gatewayTargetFailedToRespond, `no unit ${unitId}`);
   }
 }

@@ -44,6 +44,8 @@ export class ModbusConnection {
   private lastConnectError = '';
   private timeoutsInARow = 0;
   private closed = false;
+  /** The last client being released: close() waits for it, so the port is free when it resolves. */
+  private releasing: Promise<void> = Promise.resolve();
   private readonly quarantine: UnitQuarantine | undefined;
   private readonly log: Logger | undefined;
 
@@ -78,6 +80,7 @@ export class ModbusConnection {
     this.closed = true;
     this.drop(new DriverError('unreachable', `${this.url}: connection closed by the agent`));
     await this.queue;
+    await this.releasing;
   }
 
   private async exchange<T>(unitId: number, timeoutMs: number, exchange: (unit: UnitRequests) => Promise<T>): Promise<T> {
@@ -127,7 +130,7 @@ export class ModbusConnection {
       throw new DriverError('unreachable', error.message);
     }
     if (this.closed) {
-      this.transport.close(client);
+      await this.transport.close(client);
       throw new DriverError('unreachable', `${this.url}: connection closed by the agent`);
     }
     if (this.connectFailures > 0) this.log?.info({ url: this.url, after: this.connectFailures }, 'modbus connection restored');
@@ -147,7 +150,7 @@ export class ModbusConnection {
     if (!link) return;
     this.link = undefined;
     link.lose(error);
-    this.transport.close(link.client);
+    this.releasing = this.transport.close(link.client);
   }
 }
 

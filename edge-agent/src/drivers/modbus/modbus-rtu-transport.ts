@@ -24,9 +24,9 @@ export function rtuTransport(path: string, settings: ModbusSerialSettings, log?:
       await client.connectRTUBuffered(path, { ...settings });
       return client;
     },
-    close(client) {
-      // Closing a port that is already gone answers "not open" to the callback: nothing to do.
-      client.close(() => undefined);
+    async close(client) {
+      // Closing a port that is already gone answers "not open" to the callback: closed all the same.
+      await new Promise<void>((resolve) => client.close(() => resolve()));
     },
     pacer(client) {
       return new RtuPacer(silenceMs, () => discardStaleInput(client));

@@ -12,8 +12,8 @@ export interface ModbusTransport {
   readonly url: string;
   /** Open a client; rejects with the reason. `timeoutMs` bounds a TCP connect. */
   open(timeoutMs: number): Promise<ModbusClient>;
-  /** Release a client; must not throw. */
-  close(client: ModbusClient): void;
+  /** Release a client; resolves when it is released (a serial port's lock too), never rejects. */
+  close(client: ModbusClient): Promise<void>;
   /** Pacing of the requests on one open client (RTU: the silence between frames). */
   pacer?(client: ModbusClient): RequestPacer;
   /**
@@ -51,8 +51,8 @@ export function tcpTransport(host: string, port: number, log?: Logger): ModbusTr
       }
       return client;
     },
-    close(client) {
-      client.destroy(() => undefined);
+    async close(client) {
+      await new Promise<void>((resolve) => client.destroy(() => resolve()));
     },
   };
 }
