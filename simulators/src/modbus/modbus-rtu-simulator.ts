@@ -32,6 +32,23 @@ export interface ModbusRtuSimulatorOptions extends Partial<ModbusSerialSettings>
   frameGapMs?: number;
 }
 
+/*
+ * What modbus-serial 8's ServerSerial does (servers/serverserial.js), and how
+ * this file deals with it:
+ * - it answers through the TCP server's handler module, so the vector and its
+ *   callback-or-promise quirks are the TCP simulator's (ModbusUnitTable);
+ * - a request is whatever arrived before a silence of `interval` ms (30 by
+ *   default): the frame gap, set here from the line's t3.5;
+ * - it overwrites a request's CRC with the one it computes before checking
+ *   it, so a corrupted request is answered rather than ignored: clients that
+ *   test CRC handling must do it on answers (the `garbage` fault);
+ * - it sets no 'error' listener on its SerialPort, and an error with no
+ *   listener kills the process: one is added here, and open errors go to
+ *   `openCallback`;
+ * - answers go through `options.portResponse.write` when given: the hook for
+ *   garbling them.
+ */
+
 /**
  * A Modbus RTU server (modbus-serial's ServerSerial) on a serial port,
  * serving simulated devices, one per unit id, with the same faults as the TCP
