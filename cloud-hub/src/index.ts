@@ -14,7 +14,8 @@ export { GatewayExistsError, type GatewayRecord, type PasswordCheck } from './re
 export { UNKNOWN_PROFILE, type DeviceRecord, type ClaimOutcome } from './registry/device-registry.js';
 export type { ProfileEntry, ProfileSource } from './registry/profile-registry.js';
 export { ROLES, roleAtLeast, type Role, type TokenIdentity } from './registry/token-registry.js';
-export { SqliteTimeseriesStore } from './timeseries/sqlite-timeseries-store.js';
-export type {
-  LatestValue, Sample, SampleQuery, SampleQueryResult, SampleValue, TimeseriesStore, ValueKind,
+export { SqliteTimeseriesStore } from './timeseries/sqlite/sqlite-timeseries-store.js';
+export {
+  AGGREGATE_FUNCTIONS, type AggregateFunction, type AggregateQuery, type LatestValue, type QueryResult, type RawQuery,
+  type Sample, type SampleValue, type TimedValue, type TimeseriesStore, type ValueKind,
 } from './timeseries/timeseries-store.js';
