@@ -18,7 +18,7 @@ import { TelemetryIngest } from './ingest/telemetry-ingest.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { Registry } from './registry/registry.js';
-import { SqliteTimeseriesStore } from './timeseries/sqlite/sqlite-timeseries-store.js';
+import { openTimeseriesStore } from './timeseries/open-timeseries-store.js';
 
 export interface StartHubOptions {
   /** Defaults to JSON lines on stdout at `config.logLevel`. */
@@ -74,8 +74,8 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     const { generated } = bootstrapAdminToken(registry.tokens, options.adminToken ?? process.env.AFFERENT_ADMIN_TOKEN);
 
     const metrics = new HubMetrics();
-    const timeseries = new SqliteTimeseriesStore(join(config.dataDir, 'timeseries.db'), {
-      retention: { rawMs: 7 * 86_400_000, rollupMs: 90 * 86_400_000 }, maintenanceEveryMs: 60_000, metrics: metrics.registry, logger,
+    const timeseries = openTimeseriesStore(config.timeseries, {
+      path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, metrics: metrics.registry, logger,
     });
     cleanups.push(() => timeseries.close());
     const bus = new InProcessEventBus((error) => logger.error({ err: error }, 'an event listener failed'));
