@@ -9,10 +9,15 @@ export class StoreBed {
   private readonly stores: SqliteTimeseriesStore[] = [];
 
   open(name = 'timeseries', options: SqliteStoreOptions = {}): { store: SqliteTimeseriesStore; path: string } {
+    const path = this.path(name);
+    return { store: this.track(new SqliteTimeseriesStore(path, options)), path };
+  }
+
+  /** A database path in a fresh temp folder, nothing created yet. */
+  path(name = 'timeseries'): string {
     const dir = mkdtempSync(join(tmpdir(), 'afferent-ts-'));
     this.dirs.push(dir);
-    const path = join(dir, `${name}.db`);
-    return { store: this.track(new SqliteTimeseriesStore(path, options)), path };
+    return join(dir, `${name}.db`);
   }
 
   track(store: SqliteTimeseriesStore): SqliteTimeseriesStore {

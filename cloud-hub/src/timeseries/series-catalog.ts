@@ -42,10 +42,10 @@ export class SeriesCatalog {
   constructor(private readonly db: SqliteDatabase) {
     this.s = {
       insertSeries: db.prepare('INSERT INTO series (device, point, kind) VALUES (?, ?, ?)'),
-      upsertLatest: db.prepare(`INSERT INTO latest (device, point, t, value, kind) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (device, point) DO UPDATE SET t = excluded.t, value = excluded.value, kind = excluded.kind
-        WHERE excluded.t >= latest.t`),
-      latest: db.prepare('SELECT point, t, value, kind FROM latest WHERE device = ? ORDER BY point'),
+      upsertLatest: db.prepare(`INSERT INTO latest_values (series_id, t, value) VALUES (?, ?, ?)
+        ON CONFLICT (series_id) DO UPDATE SET t = excluded.t, value = excluded.value WHERE excluded.t >= latest_values.t`),
+      latest: db.prepare(`SELECT s.point AS point, v.t AS t, v.value AS value, s.kind AS kind
+        FROM series s JOIN latest_values v ON v.series_id = s.id WHERE s.device = ? ORDER BY s.point`),
     };
     this.reload();
   }
@@ -82,9 +82,7 @@ export class SeriesCatalog {
       const seen = newest.get(series);
       if (!seen || sample.t >= seen.t) newest.set(series, sample);
     }
-    for (const [series, sample] of newest) {
-      this.s.upsertLatest.run(sample.device, sample.point, sample.t, encodeValue(sample.value), series.kind);
-    }
+    for (const [series, sample] of newest) this.s.upsertLatest.run(series.id, sample.t, encodeValue(sample.value));
   }
 
   latest(device: string): Record<string, LatestValue> {

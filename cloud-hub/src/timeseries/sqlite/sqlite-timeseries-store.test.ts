@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../storage/migrations.js';
 import { openDatabase } from '../../storage/sqlite.js';
+import { TIMESERIES_MIGRATIONS } from '../timeseries-schema.js';
 import { SqliteTimeseriesStore } from './sqlite-timeseries-store.js';
 import { StoreBed } from '../../test-support/store-bed.js';
 
@@ -94,5 +96,18 @@ describe('SQLite time series store', () => {
     expect([rows('samples'), rows('samples_staged')]).toEqual([0, 9]);
     store.write([{ device: 'd', point: 'x', t: 9, value: 9 }]);
     expect([rows('samples'), rows('samples_staged')]).toEqual([10, 0]);
+  });
+
+  it('upgrades a database of the first schema, keeping its samples and latest values', async () => {
+    const path = bed.path('old');
+    const v1 = openDatabase(path);
+    migrate(v1, 'timeseries.db', TIMESERIES_MIGRATIONS.slice(0, 1));
+    v1.exec(`INSERT INTO series (id, device, point, kind) VALUES (1, 'd', 'x', 'number'), (2, 'd', 'on', 'bool');
+      INSERT INTO samples VALUES (1, 1000, 1.5), (1, 2000, 2.5), (2, 1000, 1);
+      INSERT INTO latest VALUES ('d', 'x', 2000, 2.5, 'number'), ('d', 'on', 1000, 1, 'bool');`);
+    v1.close();
+    const upgraded = bed.track(new SqliteTimeseriesStore(path));
+    expect(upgraded.latest('d')).toEqual({ on: { value: true, t: 1000 }, x: { value: 2.5, t: 2000 } });
+    expect((await upgraded.query({ devices: ['d'], points: ['x'], from: 0, to: 5000, limit: 10 })).devices).toEqual({ d: { x: [{ t: 1000, v: 1.5 }, { t: 2000, v: 2.5 }] } });
   });
 });
