@@ -62,6 +62,20 @@ describe('retention and downsampling of the embedded store (pinned clock)', () =
     for (const every of [M, 5 * M, 7 * M, 3 * H]) await expectMatches(store, written, every);
   });
 
+  it('reads rolled-up minutes from rollups where raw samples remain too, exactly, also for ranges that cut minutes', async () => {
+    const { store, path } = open();
+    const written = history();
+    store.write(written);
+    await store.maintain(NOW);
+    for (const every of [M, 5 * M, 7 * M]) await expectMatches(store, written, every, NOW - 50 * M + 17_000, NOW - 5 * M - 3_001);
+    // The rollups really are what answers: a change made only to a rollup row shows.
+    const db = openDatabase(path);
+    db.prepare(`UPDATE rollups SET count = 1000 WHERE bucket = ${NOW - 30 * M} AND series_id = (SELECT id FROM series WHERE point = 'x')`).run();
+    db.close();
+    const counts = await store.aggregate({ devices: ['d'], points: ['x'], from: NOW - 31 * M, to: NOW - 29 * M - 1, every: M, fn: 'count', limit: 10 });
+    expect(counts.devices.d?.x).toEqual([{ t: NOW - 31 * M, v: 6 }, { t: NOW - 30 * M, v: 1000 }]);
+  });
+
   it('rolls a minute up again when a late sample lands in it, and folds very late samples straight into rollups', async () => {
     const { store } = open();
     const written = history();

@@ -7,21 +7,28 @@ import {
 import { finish, mergeTiers, rawAggregateSql, rollupAggregateSql, type Partial } from './aggregate-sql.js';
 import { MINUTE, type SeriesTiers } from './series-tiers.js';
 
+interface Piece {
+  tier: 'raw' | 'rollup';
+  from: number;
+  until: number;
+}
+
 /**
  * Reads of the embedded store, one series at a time (each a range scan of
  * its primary key, stopping at the limit), merged oldest first.
  *
- * Aggregates read two tiers per series: minute rollups below the time where
- * its raw samples were deleted (`rawBefore`), raw samples from there on; the
- * bucket where they meet is merged. In the rollup tier a minute counts at its
- * start, so there `from` and `to` act as whole minutes.
+ * Aggregates read two tiers per series (see `pieces`); a bucket where they
+ * meet is merged from both. Below `rawBefore` only rollups remain, and a
+ * minute counts at its start, so there `from` and `to` act as whole minutes.
  */
 export class SqliteQueries {
   private readonly rawRange: Statement<{ t: number; value: number | string }>;
   private readonly aggregates = new Map<string, Statement<Partial>>();
+  private readonly dirty: Statement<{ one: number }>;
 
   constructor(private readonly db: SqliteDatabase, private readonly catalog: SeriesCatalog, private readonly tiers: SeriesTiers) {
     this.rawRange = db.prepare('SELECT t, value FROM samples WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?');
+    this.dirty = db.prepare('SELECT 1 AS one FROM rollup_dirty WHERE series_id = ? AND bucket >= ? AND bucket < ? LIMIT 1');
   }
 
   raw(q: RawQuery): QueryResult {
@@ -43,18 +50,43 @@ export class SqliteQueries {
   }
 
   private partials(series: Series, q: AggregateQuery): Partial[] {
-    const split = Math.min(Math.max(this.tiers.get(series.id).rawBefore, q.from), q.to + 1);
     const params = { series: series.id, every: q.every, limit: q.limit + 1 };
-    let older: Partial[] = [];
+    return this.pieces(series, q)
+      .map((piece) => this.statement(piece.tier, q.fn).all({ ...params, from: piece.from, until: piece.until }))
+      .reduce((older, newer) => mergeTiers(q.fn, older, newer), []);
+  }
+
+  /**
+   * Which tier answers which part of [from, to], oldest first: rollups below
+   * `rawBefore` (raw samples are gone there), raw samples after. With buckets
+   * of whole minutes, rolled-up minutes that lie wholly in the range are read
+   * from rollups too (a minute's rollup is its samples already aggregated:
+   * the same answer, ~60 times fewer rows), unless one of them is dirty.
+   */
+  private pieces(series: Series, q: AggregateQuery): Piece[] {
+    const tier = this.tiers.get(series.id);
+    const end = q.to + 1;
+    const minutes = q.every % MINUTE === 0;
+    const split = Math.min(Math.max(tier.rawBefore, q.from), end);
+    const pieces: Piece[] = [];
     if (q.from < split) {
-      if (q.every % MINUTE !== 0) {
+      if (!minutes) {
         throw new TimeseriesQueryError(`${series.device}.${series.point} before ${new Date(split).toISOString()} is kept as 1-minute rollups: `
           + 'ask with every in whole minutes, or from a later time');
       }
-      older = this.statement('rollup', q.fn).all({ ...params, from: q.from, until: split });
+      pieces.push({ tier: 'rollup', from: q.from, until: split });
     }
-    const newer = split <= q.to ? this.statement('raw', q.fn).all({ ...params, from: split, until: q.to + 1 }) : [];
-    return mergeTiers(q.fn, older, newer);
+    if (split === end) return pieces;
+    const rolledFrom = Math.ceil(split / MINUTE) * MINUTE;
+    const rolledUntil = Math.min(end - (end % MINUTE), tier.rolledUntil);
+    if (!minutes || rolledFrom >= rolledUntil || this.dirty.get(series.id, rolledFrom, rolledUntil)) {
+      pieces.push({ tier: 'raw', from: split, until: end });
+      return pieces;
+    }
+    if (split < rolledFrom) pieces.push({ tier: 'raw', from: split, until: rolledFrom });
+    pieces.push({ tier: 'rollup', from: rolledFrom, until: rolledUntil });
+    if (rolledUntil < end) pieces.push({ tier: 'raw', from: rolledUntil, until: end });
+    return pieces;
   }
 
   private statement(tier: 'raw' | 'rollup', fn: AggregateFunction): Statement<Partial> {
