@@ -160,4 +160,22 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
     }
     await expectExactly(vm, timesOf(seqs, 100, t0));
   });
+
+  it('keeps the spill queue across a hub restart and ships it when InfluxDB is back', async () => {
+    const vm = await startVm();
+    const { relay, url } = await startRelay(vm.url);
+    relay.setDown(true);
+    const config = influxHubConfig(bed, url);
+    const { send } = await influxGateway(bed, await bed.hub(config));
+    const t0 = Date.now() - 600_000;
+    const seqs = [1, 2, 3, 4, 5];
+    for (const seq of seqs) await send(batch(seq, 10, t0)); // acked while nothing reaches InfluxDB
+    await bed.stop();
+    expect(countRows(config.dataDir, 'SELECT count(*) AS n FROM spill')).toBe(seqs.length * 10 * DEVICES.length);
+
+    relay.setDown(false);
+    const again = await bed.hub(config);
+    await waitFor(async () => (await hubMetric(again, 'afferent_hub_influx_spill_rows')) === 0, 'the queue left from before to drain', 30_000);
+    await expectExactly(vm, timesOf(seqs, 10, t0));
+  });
 });

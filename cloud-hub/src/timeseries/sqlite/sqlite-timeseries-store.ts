@@ -126,7 +126,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
 
   /** One rollup and retention run (at most one at a time); the timer calls it, tests call it with a pinned clock. */
   maintain(now = (this.options.now ?? Date.now)()): Promise<MaintenanceReport> {
-    if (!this.job) return Promise.resolve({ rawDeleted: 0, rollupsDeleted: 0, redone: 0 });
+    if (!this.job || this.closing) return Promise.resolve({ rawDeleted: 0, rollupsDeleted: 0, redone: 0 });
     this.running ??= this.runJob(this.job, now).finally(() => { this.running = undefined; });
     return this.running;
   }
