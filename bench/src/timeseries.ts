@@ -1,10 +1,10 @@
+import { fmt, type BenchResult, type BenchRow } from './suite.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import {
   createLogger, HubMetrics, InfluxTimeseriesStore, SqliteTimeseriesStore, type Sample, type TimeseriesStore,
 } from '@afferent/cloud-hub';
@@ -110,7 +110,7 @@ async function latency(run: () => Promise<unknown>, times = 40): Promise<{ p50: 
   return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
 }
 
-async function queryLatency(dir: string): Promise<string[]> {
+async function queryLatency(dir: string): Promise<BenchRow[]> {
   const store = new SqliteTimeseriesStore(join(dir, 'query.db'), { retention: { rawMs: 7 * DAY, rollupMs: 90 * DAY } });
   try {
     const from = T0 - (T0 % 60_000);
@@ -123,41 +123,46 @@ async function queryLatency(dir: string): Promise<string[]> {
       store.write(samples);
     }
     const q = { devices: ['meter'], from, to: from + DAY - 1, every: 60_000, fn: 'mean' as const, limit: 100_000 };
-    const lines: string[] = [];
-    const show = async (what: string) => {
+    const rows: BenchRow[] = [];
+    const measure = async (when: string) => {
       const one = await latency(() => store.aggregate({ ...q, points: ['p0'] }));
       const all = await latency(() => store.aggregate(q));
-      lines.push(`${what}:`, `  1 point  (86,400 samples → 1,440 buckets):  p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms`,
-        `  10 points (864,000 samples → 14,400 buckets): p50 ${all.p50.toFixed(1)} ms, p99 ${all.p99.toFixed(1)} ms`);
+      rows.push(
+        { metric: `1 day of 1 s data → 1 min mean, 1 point, ${when}`, value: `p50 ${fmtMs(one.p50)}, p99 ${fmtMs(one.p99)}` },
+        { metric: `same, 10 points, ${when}`, value: `p50 ${fmtMs(all.p50)}, p99 ${fmtMs(all.p99)}` },
+      );
     };
-    await show('query 1 day at 1m, from raw samples (minutes not rolled up yet)');
+    await measure('from raw samples');
     // The usual state: the rollup job has run, so settled minutes are read from rollups even while raw samples remain.
     await store.maintain(from + DAY + 2 * 60_000);
-    await show('query 1 day at 1m, after the rollup job');
-    return lines;
+    await measure('after the rollup job');
+    return rows;
   } finally {
     await store.close();
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const fmtMs = (ms: number) => `${ms.toFixed(1)} ms`;
 
-export async function run(): Promise<void> {
+export async function run(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'afferent-bench-ts-'));
   try {
+    const rows: BenchRow[] = [];
     for (const [i, shape] of SHAPES.entries()) {
-      console.log(`${shape.name}, ${shape.batches} batches`);
       const embedded = new SqliteTimeseriesStore(join(dir, `embedded-${i}.db`));
       const sqlite = await ingest(embedded, shape, () => embedded.close());
-      console.log(`  embedded store:          ${fmt(sqlite.settled)} points/s (closing included)`);
       const influx = await influxPath(dir, shape);
-      console.log(`  InfluxDB store (spill):  ${fmt(influx.write)} points/s into the spill queue`);
-      console.log(`  InfluxDB store (shipped): ${fmt(influx.settled)} points/s until VictoriaMetrics confirmed every line`);
+      rows.push(
+        { metric: `embedded store, ${shape.name}`, value: fmt.rate(sqlite.settled, 'points/s'), target: '≥ 100,000 points/s', met: sqlite.settled >= 100_000 },
+        { metric: `InfluxDB store into the spill queue, ${shape.name}`, value: fmt.rate(influx.write, 'points/s') },
+        { metric: `InfluxDB store until VictoriaMetrics confirmed, ${shape.name}`, value: fmt.rate(influx.settled, 'points/s') },
+      );
     }
-    for (const line of await queryLatency(dir)) console.log(line);
+    rows.push(...(await queryLatency(dir)));
+    return { suite: 'timeseries', setup: 'store writes in ingest-sized batches (closing included); InfluxDB path through a VictoriaMetrics process; queries over one day of 1 s data, 40 runs each', rows };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
+
