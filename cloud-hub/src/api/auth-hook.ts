@@ -1,7 +1,14 @@
 import type { FastifyRequest } from 'fastify';
-import { roleAtLeast, type Role, type TokenRegistry } from '../registry/token-registry.js';
+import { roleAtLeast, type Role, type TokenIdentity, type TokenRegistry } from '../registry/token-registry.js';
 import { ApiError } from './errors.js';
 import type { HubFastify } from './api-deps.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling (token name and role), for handlers that record it; null on public routes. */
+    identity: TokenIdentity | null;
+  }
+}
 
 /**
  * Bearer tokens with roles (viewer < operator < admin), checked before
@@ -19,6 +26,7 @@ function requiredRole(request: FastifyRequest): Role | 'public' {
 }
 
 export function installAuth(app: HubFastify, tokens: TokenRegistry): void {
+  app.decorateRequest('identity', null);
   app.addHook('onRequest', async (request) => {
     const required = requiredRole(request);
     if (required === 'public') return;
@@ -29,5 +37,6 @@ export function installAuth(app: HubFastify, tokens: TokenRegistry): void {
     if (!roleAtLeast(identity.role, required)) {
       throw new ApiError('forbidden', `this needs the ${required} role; the token "${identity.name}" has ${identity.role}`);
     }
+    request.identity = identity;
   });
 }
