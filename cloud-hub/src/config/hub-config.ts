@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  ValidationError, checkSchema, locateProblems, parseYamlSource, type Problem,
+  DurationSchema, ValidationError, checkSchema, locateProblems, parseDuration, parseYamlSource, type Problem,
 } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
 
@@ -31,6 +31,15 @@ export const HubConfigFileSchema = Type.Object(
     /** Extra profile folders, loaded after the built-in library. */
     profileDirs: Type.Optional(Type.Array(Type.String({ minLength: 1, expected: 'a folder path' }))),
     logLevel: Type.Optional(Type.Enum(LOG_LEVELS)),
+    commands: Type.Optional(Type.Object(
+      {
+        /** Expiry of a command that does not give its own `expiresIn`. */
+        defaultExpiry: Type.Optional(DurationSchema),
+        /** How long after its expiry a delivered command may take to report its outcome before it is timed-out. */
+        resultTimeout: Type.Optional(DurationSchema),
+      },
+      { additionalProperties: false },
+    )),
   },
   { additionalProperties: false },
 );
@@ -43,6 +52,7 @@ export interface HubConfig {
   dataDir: string;
   profileDirs: string[];
   logLevel: LogLevel;
+  commands: { defaultExpiryMs: number; resultTimeoutMs: number };
 }
 
 /** What command-line flags may override. */
@@ -59,6 +69,7 @@ export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   dataDir: '.afferent/hub',
   profileDirs: [],
   logLevel: 'info',
+  commands: { defaultExpiryMs: 60_000, resultTimeoutMs: 30_000 },
 });
 
 /**
@@ -82,6 +93,10 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       : file.dataDir !== undefined ? fromFile(file.dataDir) : resolve(DEFAULT_HUB_CONFIG.dataDir),
     profileDirs: (file.profileDirs ?? []).map(fromFile),
     logLevel: file.logLevel ?? DEFAULT_HUB_CONFIG.logLevel,
+    commands: {
+      defaultExpiryMs: file.commands?.defaultExpiry !== undefined ? parseDuration(file.commands.defaultExpiry) : DEFAULT_HUB_CONFIG.commands.defaultExpiryMs,
+      resultTimeoutMs: file.commands?.resultTimeout !== undefined ? parseDuration(file.commands.resultTimeout) : DEFAULT_HUB_CONFIG.commands.resultTimeoutMs,
+    },
   };
 }
 
