@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import { UNKNOWN_PROFILE } from '../registry/device-registry.js';
 import type { Registry } from '../registry/registry.js';
-import { checkWrite } from './command-check.js';
+import { writeRefusal } from './command-check.js';
 import { expiryOf } from './command-expiry.js';
 import type { CommandFilter, CommandLedger } from './command-ledger.js';
 import { acceptsReport, hubVerdict } from './command-lifecycle.js';
@@ -79,8 +79,8 @@ export class CommandService {
       const which = device.profile === UNKNOWN_PROFILE ? 'no profile known' : `profile ${device.profile} version ${device.profileVersion}`;
       throw new ApiError('profile_unknown', `device ${device.id} runs ${which}, which the hub does not have: a write cannot be checked`);
     }
-    const problems = checkWrite(profile.profile, request.write);
-    if (problems.length > 0) throw new ApiError(problems[0]!.code, problems.map((p) => p.message).join('; '));
+    const refusal = writeRefusal(profile.profile, request.write);
+    if (refusal) throw new ApiError(refusal.code, refusal.message);
 
     const now = this.now();
     const record: CommandRecord = {
