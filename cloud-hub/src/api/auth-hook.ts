@@ -3,13 +3,6 @@ import { roleAtLeast, type Role, type TokenIdentity, type TokenRegistry } from '
 import { ApiError } from './errors.js';
 import type { HubFastify } from './api-deps.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Who is calling (token name and role), for handlers that record it; null on public routes. */
-    identity: TokenIdentity | null;
-  }
-}
-
 /**
  * Bearer tokens with roles (viewer < operator < admin), checked before
  * anything else for every request. Deny by default: a route is public only
@@ -25,8 +18,15 @@ function requiredRole(request: FastifyRequest): Role | 'public' {
   return 'viewer';
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's token (its name and role), for every route that needs one; handlers record who did what with it. */
+    identity?: TokenIdentity;
+  }
+}
+
 export function installAuth(app: HubFastify, tokens: TokenRegistry): void {
-  app.decorateRequest('identity', null);
+  app.decorateRequest('identity', undefined);
   app.addHook('onRequest', async (request) => {
     const required = requiredRole(request);
     if (required === 'public') return;

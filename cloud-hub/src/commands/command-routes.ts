@@ -31,7 +31,6 @@ const CommandListQuerySchema = Type.Object({
 /** Commands: operators write, everyone with a token reads the ledger. The caller's token name is the record's author. */
 export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
   const { commands } = deps;
-  const who = (identity: { name: string } | null) => identity?.name ?? 'unknown';
 
   app.post('/api/v1/devices/:id/commands', {
     config: { role: 'operator' },
@@ -44,7 +43,7 @@ export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: CommandRecordSchema, 202: CommandRecordSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const { record, created } = commands.submit(request.params.id, request.body, who(request.identity));
+    const { record, created } = commands.submit(request.params.id, request.body, request.identity!.name);
     return reply.status(created ? 202 : 200).send(record);
   });
 
@@ -81,5 +80,5 @@ export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
       params: IdParamsSchema,
       response: { 200: CommandRecordSchema, ...errorResponses(401, 403, 404, 409) },
     },
-  }, async (request) => commands.cancel(request.params.id, who(request.identity)));
+  }, async (request) => commands.cancel(request.params.id, request.identity!.name));
 }
