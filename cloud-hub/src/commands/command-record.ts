@@ -1,15 +1,8 @@
 import { PointValues } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
+import { COMMAND_STATUSES } from './command-status.js';
 
-/**
- * A command as the hub keeps it: what was asked, by whom, and every step it
- * went through. The record is the audit entry; the API, the event stream and
- * the operator CLI all show this one shape.
- */
-export const COMMAND_STATUSES = [
-  'queued', 'sent', 'delivered', 'succeeded', 'failed', 'rejected', 'expired', 'timed-out', 'cancelled',
-] as const;
-export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+export { COMMAND_STATUSES, type CommandStatus } from './command-status.js';
 
 const Millis = Type.Integer({ description: 'ms since the epoch' });
 
@@ -22,6 +15,11 @@ export const CommandStepSchema = Type.Object({
 });
 export type CommandStep = Static<typeof CommandStepSchema>;
 
+/**
+ * A command as the hub keeps it: what was asked, by whom, and every step it
+ * went through. The record is the audit entry; the API, the event stream and
+ * the operator CLI all show this one shape.
+ */
 export const CommandRecordSchema = Type.Object({
   id: Type.String(),
   device: Type.String(),
