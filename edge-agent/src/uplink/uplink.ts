@@ -125,6 +125,9 @@ export class Uplink {
 
   private async onConnect(client: MqttClient): Promise<void> {
     this.failures = 0;
+    // Small packets in both directions (a command, its PUBACK, its results): without this, Nagle's algorithm
+    // and the broker's delayed ACK hold some of them for 40 ms. mqtt.js does not set it on its TCP socket.
+    (client.stream as { setNoDelay?(noDelay: boolean): void }).setNoDelay?.(true);
     try {
       // The ack subscription must be in place before the first batch goes out, or its ack could be missed.
       const others = (this.options.users ?? []).flatMap((user) => user.topics.map((kind) => gatewayTopic(this.options.gatewayId, kind)));
