@@ -74,11 +74,20 @@ function toRow(record: CommandRecord): Record<string, string | number | null> {
 }
 
 /**
- * `commands.db`: every command and its history. synchronous=FULL: the hub
- * answers 202 only once the command is on disk, so an idempotent retry after
- * a power cut finds it instead of writing to the device a second time.
+ * `commands.db`: every command and its history.
+ *
+ * Durability follows who can tell the story again. What an operator decided
+ * (a new command, a cancel) is committed with synchronous=FULL before the API
+ * answers: after a power cut an idempotent retry finds the command instead of
+ * writing to the device a second time, and a cancelled command stays
+ * cancelled. Everything after that (sent, delivered, outcomes, expiry) is
+ * committed with NORMAL: a power cut may lose the last of those steps, and
+ * they come back, because the hub sends every open command again when its
+ * gateway reconnects and the agent answers from its journal. New commands
+ * that arrive in the same turn of the event loop share one commit (one fsync).
  */
 export class CommandLedger {
+  private batch: { record: CommandRecord; done(error?: unknown): void }[] = [];
   private readonly sql: {
     insert: Statement;
     update: Statement;
@@ -96,14 +105,14 @@ export class CommandLedger {
         readback_values = @readback_values, history = @history WHERE id = @id`),
       byId: db.prepare('SELECT * FROM commands WHERE id = ?'),
       byKey: db.prepare('SELECT * FROM commands WHERE device = ? AND idempotency_key = ?'),
-      pending: db.prepare("SELECT * FROM commands WHERE gateway = ? AND status IN ('queued', 'sent') ORDER BY seq"),
+      pending: db.prepare(`SELECT * FROM commands WHERE gateway = ? AND status IN (${OPEN_SQL}) ORDER BY seq`),
       open: db.prepare(`SELECT * FROM commands WHERE status IN (${OPEN_SQL}) ORDER BY seq`),
     };
   }
 
   static open(dataDir: string): CommandLedger {
     mkdirSync(dataDir, { recursive: true });
-    const db = openDatabase(join(dataDir, 'commands.db'), { synchronous: 'FULL' });
+    const db = openDatabase(join(dataDir, 'commands.db'), { synchronous: 'NORMAL' });
     try {
       migrate(db, 'commands.db', COMMANDS_MIGRATIONS);
       return new CommandLedger(db);
@@ -113,18 +122,60 @@ export class CommandLedger {
     }
   }
 
-  insert(record: CommandRecord): void {
-    this.sql.insert.run(toRow(record));
+  /** Store a new command durably; resolves once it is on disk. Rejects when it cannot be stored (a duplicate idempotency key). */
+  insert(record: CommandRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.push({ record, done: (error) => (error === undefined ? resolve() : reject(error)) }) === 1) setImmediate(() => this.commitBatch());
+    });
   }
 
   /** Store the new state of commands already in the ledger, in one transaction. */
   update(...records: CommandRecord[]): void {
     this.db.transaction(() => {
-      for (const record of records) {
-        const { id, status, updated, error, error_code, readback_values, history } = toRow(record);
-        this.sql.update.run({ id, status, updated, error, error_code, readback_values, history } as Record<string, string | number | null>);
-      }
+      for (const record of records) this.updateOne(record);
     })();
+  }
+
+  /** An operator's decision about a command already in the ledger (cancel): on disk before this returns. */
+  updateDurably(record: CommandRecord): void {
+    this.durably(() => this.updateOne(record));
+  }
+
+  private updateOne(record: CommandRecord): void {
+    const { id, status, updated, error, error_code, readback_values, history } = toRow(record);
+    this.sql.update.run({ id, status, updated, error, error_code, readback_values, history } as Record<string, string | number | null>);
+  }
+
+  private commitBatch(): void {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      this.durably(() => {
+        for (const { record } of batch) this.sql.insert.run(toRow(record));
+      });
+      for (const item of batch) item.done();
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.done(error);
+      // One bad record must not fail the others: store them one by one.
+      for (const item of batch) {
+        try {
+          this.durably(() => this.sql.insert.run(toRow(item.record)));
+          item.done();
+        } catch (single) {
+          item.done(single);
+        }
+      }
+    }
+  }
+
+  /** One transaction with synchronous=FULL (the connection runs NORMAL otherwise). */
+  private durably(write: () => void): void {
+    this.db.pragma('synchronous = FULL', { simple: true });
+    try {
+      this.db.transaction(write)();
+    } finally {
+      this.db.pragma('synchronous = NORMAL', { simple: true });
+    }
   }
 
   get(id: string): CommandRecord | undefined {
@@ -137,7 +188,7 @@ export class CommandLedger {
     return row && fromRow(row);
   }
 
-  /** Commands of a gateway that have not been delivered yet, oldest first: the order to send them in. */
+  /** Open commands of a gateway, oldest first: the order to send them in when it listens again. */
   pending(gateway: string): CommandRecord[] {
     return this.sql.pending.all(gateway).map(fromRow);
   }

@@ -100,10 +100,14 @@ describe('command routes', () => {
     const other = await post('th-1', { ...body, write: { humidity_correction: 3 } });
     expect(other.statusCode).toBe(409);
     expect(other.json().error).toEqual({ code: 'idempotency_conflict', message: `idempotency key "op-42" was used for command ${first.json().id} with a different write` });
+    // The same key twice at once: one command, one commit.
+    const [x, y] = await Promise.all([post('th-1', { ...body, idempotencyKey: 'op-43' }), post('th-1', { ...body, idempotencyKey: 'op-43' })]);
+    expect([x.statusCode, y.statusCode].sort()).toEqual([200, 202]);
+    expect(x.json().id).toBe(y.json().id);
     // Keys are per device.
     const elsewhere = await post('io-1', { write: { do1: true }, idempotencyKey: 'op-42' });
     expect(elsewhere.statusCode).toBe(202);
-    expect((await get('/api/v1/commands?device=th-1')).json().commands).toHaveLength(1);
+    expect((await get('/api/v1/commands?device=th-1')).json().commands).toHaveLength(2);
   });
 
   it('cancels a queued command, and refuses once it was sent or is finished', async () => {

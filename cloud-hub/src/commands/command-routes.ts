@@ -43,7 +43,7 @@ export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: CommandRecordSchema, 202: CommandRecordSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const { record, created } = commands.submit(request.params.id, request.body, request.identity!.name);
+    const { record, created } = await commands.submit(request.params.id, request.body, request.identity!.name);
     return reply.status(created ? 202 : 200).send(record);
   });
 

@@ -46,6 +46,8 @@ export interface CommandServiceDeps {
 export class CommandService {
   private readonly timer = new DeadlineTimer(() => this.sweep());
   private readonly now: () => number;
+  /** Commands with an idempotency key whose commit is under way, by device and key. */
+  private readonly storing = new Map<string, Promise<CommandRecord | undefined>>();
 
   constructor(private readonly deps: CommandServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -60,14 +62,16 @@ export class CommandService {
     this.timer.stop();
   }
 
-  /** A new command, or the one this idempotency key already made (`created: false`). Throws ApiError. */
-  submit(deviceId: string, request: CommandRequest, by: string): { record: CommandRecord; created: boolean } {
+  /** A new command, or the one this idempotency key already made (`created: false`). Rejects with ApiError. */
+  async submit(deviceId: string, request: CommandRequest, by: string): Promise<{ record: CommandRecord; created: boolean }> {
     const { registry, ledger } = this.deps;
     const device = registry.devices.get(deviceId);
     if (!device) throw new ApiError('device_not_found', `no device ${JSON.stringify(deviceId)}`);
     const readback = request.readback ?? true;
-    if (request.idempotencyKey !== undefined) {
-      const earlier = ledger.byIdempotencyKey(device.id, request.idempotencyKey);
+    const key = request.idempotencyKey === undefined ? undefined : `${device.id}\u0000${request.idempotencyKey}`;
+    if (key !== undefined) {
+      // The same key may arrive again before the first one's commit: it waits for it.
+      const earlier = ledger.byIdempotencyKey(device.id, request.idempotencyKey!) ?? await this.storing.get(key);
       if (earlier) {
         if (sameRequest(earlier, request.write, readback)) return { record: earlier, created: false };
         throw new ApiError('idempotency_conflict',
@@ -97,10 +101,16 @@ export class CommandService {
       updated: now,
       history: [{ status: 'queued', t: now, by }],
     };
-    // Straight to `sent` when the gateway listens: one commit, then the publish.
+    // Straight to `sent` when the gateway listens: one commit, then the publish. Should the gateway
+    // go in between, the command is sent again when it is back, like every open command.
     const ready = this.deps.isReady(record.gateway);
     const stored = ready ? step(record, 'sent', now, 'hub') : record;
-    ledger.insert(stored);
+    const committed = ledger.insert(stored).then(() => stored);
+    if (key !== undefined) {
+      this.storing.set(key, committed.catch(() => undefined));
+      void committed.catch(() => undefined).finally(() => this.storing.delete(key));
+    }
+    await committed;
     this.deps.logger.info({ command: stored.id, device: stored.device, gateway: stored.gateway, by, write: stored.write }, 'command accepted');
     if (ready) this.deps.deliver(stored.gateway, wireCommand(stored));
     this.changed(stored);
@@ -126,19 +136,23 @@ export class CommandService {
       throw new ApiError('command_not_cancellable', `command ${id} is ${record.status}: ${why}`);
     }
     const cancelled = step(record, 'cancelled', this.now(), by);
-    this.deps.ledger.update(cancelled);
+    this.deps.ledger.updateDurably(cancelled);
     this.deps.logger.info({ command: id, device: record.device, by }, 'command cancelled');
     this.changed(cancelled);
     return cancelled;
   }
 
-  /** The gateway is listening (again): send what waits for it, oldest first, so each device gets its commands in order. */
+  /**
+   * The gateway is listening (again): send every open command, oldest first,
+   * so each device gets its commands in order. Those sent before go again: the
+   * link may have dropped them, or the hub lost their outcome in a power cut.
+   * The agent runs an id once and answers a repeat with what it knows.
+   */
   gatewayReady(gateway: string): void {
     this.sweep();
     const pending = this.deps.ledger.pending(gateway);
     if (pending.length === 0) return;
     const now = this.now();
-    // Commands already sent are sent again: the link may have dropped them; the agent ignores ids it has seen.
     const fresh = pending.filter((r) => r.status === 'queued').map((r) => step(r, 'sent', now, 'hub'));
     this.deps.ledger.update(...fresh);
     const sent = new Map(fresh.map((r) => [r.id, r]));
