@@ -39,7 +39,8 @@ export class AgentCommands implements LinkUser {
   readonly topics = ['cmd'] as const;
   private readonly queues = new DeviceQueues();
   private readonly stopping = new AbortController();
-  private readonly inflight = new Set<number>();
+  /** The newest result handed to the current link: later flushes send only what came after. */
+  private handedUpTo = 0;
   private readonly resultTopic: string;
   private readonly now: () => number;
   private publish: QosPublish | undefined;
@@ -79,7 +80,7 @@ export class AgentCommands implements LinkUser {
   link(publish: QosPublish | undefined): void {
     this.publish = publish;
     // Whatever was in flight on the old link goes again; the hub ignores repeats.
-    this.inflight.clear();
+    this.handedUpTo = 0;
     this.flush();
   }
 
@@ -165,11 +166,9 @@ export class AgentCommands implements LinkUser {
   private flush(): void {
     const publish = this.publish;
     if (!publish) return;
-    for (const { seq, result } of this.options.journal.unsent()) {
-      if (this.inflight.has(seq)) continue;
-      this.inflight.add(seq);
+    for (const { seq, result } of this.options.journal.unsent(this.handedUpTo)) {
+      this.handedUpTo = seq;
       publish(this.resultTopic, encodeWire('cmd-result', result), (error) => {
-        this.inflight.delete(seq);
         if (!error) this.options.journal.confirm(seq);
       });
     }

@@ -55,7 +55,7 @@ export class CommandJournal {
       inState: db.prepare<[JournalState], { id: string; body: string }>('SELECT id, body FROM commands WHERE state = ? ORDER BY rowid'),
       prune: db.prepare<[number]>("DELETE FROM commands WHERE state = 'done' AND expires < ?"),
       queueResult: db.prepare<[string]>('INSERT INTO unsent_results (body) VALUES (?)'),
-      unsent: db.prepare<[], { seq: number; body: string }>('SELECT seq, body FROM unsent_results ORDER BY seq'),
+      unsent: db.prepare<[number], { seq: number; body: string }>('SELECT seq, body FROM unsent_results WHERE seq > ? ORDER BY seq'),
       confirm: db.prepare<[number]>('DELETE FROM unsent_results WHERE seq = ?'),
     };
   }
@@ -100,8 +100,9 @@ export class CommandJournal {
     return { queued: of('queued'), started: of('started') };
   }
 
-  unsent(): { seq: number; result: CommandResult }[] {
-    return this.sql.unsent.all().map((row) => ({ seq: row.seq, result: JSON.parse(row.body) as CommandResult }));
+  /** Results not confirmed yet, oldest first; `after` skips those up to a seq already handed to the link. */
+  unsent(after = 0): { seq: number; result: CommandResult }[] {
+    return this.sql.unsent.all(after).map((row) => ({ seq: row.seq, result: JSON.parse(row.body) as CommandResult }));
   }
 
   /** The broker has this result. (A confirmation that arrives after close is dropped: the result is sent again next time.) */
