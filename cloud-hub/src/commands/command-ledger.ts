@@ -149,6 +149,7 @@ export class CommandLedger {
   private commitBatch(): void {
     const batch = this.batch;
     this.batch = [];
+    if (batch.length === 0) return;
     try {
       this.durably(() => {
         for (const { record } of batch) this.sql.insert.run(toRow(record));
@@ -214,7 +215,10 @@ export class CommandLedger {
     return this.db.prepare<CommandRow>(sql).all(...params, filter.limit).map(fromRow);
   }
 
+  /** Store what is waiting for its commit, then close. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    if (this.batch.length > 0) this.commitBatch();
+    this.db.close();
   }
 }

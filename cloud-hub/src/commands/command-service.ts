@@ -44,7 +44,14 @@ export interface CommandServiceDeps {
  * stored first, then published on the bus as a `command` event.
  */
 export class CommandService {
-  private readonly timer = new DeadlineTimer(() => this.sweep());
+  private readonly timer = new DeadlineTimer(() => {
+    try {
+      this.sweep();
+    } catch (error) {
+      // A timer callback must not throw; the next submit, report or reconnect sweeps again.
+      this.deps.logger.error({ err: error }, 'could not settle expired commands');
+    }
+  });
   private readonly now: () => number;
   /** Commands with an idempotency key whose commit is under way, by device and key. */
   private readonly storing = new Map<string, Promise<CommandRecord | undefined>>();

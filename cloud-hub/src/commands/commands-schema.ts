@@ -26,6 +26,7 @@ export const COMMANDS_MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX commands_by_idempotency_key ON commands (device, idempotency_key) WHERE idempotency_key IS NOT NULL;
   CREATE INDEX commands_by_device ON commands (device, seq);
+  CREATE INDEX commands_by_status ON commands (status, seq);
   CREATE INDEX commands_open ON commands (gateway, seq) WHERE status IN ('queued', 'sent', 'delivered');
   `,
 ];

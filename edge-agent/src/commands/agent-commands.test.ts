@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, gatewayTopic, loadProfileLibrary, type Command, type CommandResult } from '@afferent/device-profiles';
+import { decodeWire, encodeWire, gatewayTopic, loadProfileLibrary, parseProfile, type Command, type CommandResult } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import { startAgent, type RunningAgent } from '../agent.js';
 import { loadAgentConfig } from '../config/agent-config.js';
@@ -25,12 +25,22 @@ async function broker(port = 0): Promise<TestBroker> {
   return b;
 }
 
-/** Two units behind one port: a temperature sensor with writable corrections, and an IO module with coils. */
+/** A controller whose run and alarm-reset flags are bits of one holding register: writing one must keep the other. */
+const BITS_PROFILE = `profile: test-register-bits
+version: 1
+protocol: modbus
+points:
+  - { name: running, type: bool, access: rw, modbus: { table: holding, address: 40, bit: 0 } }
+  - { name: reset, type: bool, access: rw, modbus: { table: holding, address: 40, bit: 3 } }
+`;
+
+/** Three units behind one port: a temperature sensor with writable corrections, an IO module with coils, register bits. */
 async function field(): Promise<ModbusSimulator> {
   const sim = await startModbusSimulator({
     devices: [
       { unitId: 1, profile: library.profiles.get('xy-md02')! },
       { unitId: 2, profile: library.profiles.get('waveshare-modbus-rtu-io-8ch')! },
+      { unitId: 3, profile: parseProfile(BITS_PROFILE, 'bits.yaml') },
     ],
   });
   cleanups.push(() => sim.close());
@@ -39,12 +49,16 @@ async function field(): Promise<ModbusSimulator> {
 
 async function agent(hubUrl: string, sim: ModbusSimulator, dataDir = join(dirs.make(), 'data')): Promise<RunningAgent & { dataDir: string }> {
   const dir = dirs.make();
+  mkdirSync(join(dir, 'profiles'));
+  writeFileSync(join(dir, 'profiles', 'bits.yaml'), BITS_PROFILE);
   writeFileSync(join(dir, 'agent.yaml'), `gateway: { id: ${GW} }
 hub: { url: "${hubUrl}", password: unused }
 dataDir: ${dataDir}
+profileDirs: [profiles]
 status: { port: 0 }
 logLevel: silent
 devices:
+  - { id: plc-1, profile: test-register-bits, interval: 200ms, connection: { url: "${sim.url}", unitId: 3 } }
   - { id: th-1, profile: xy-md02, interval: 200ms, connection: { url: "${sim.url}", unitId: 1 } }
   - { id: io-1, profile: waveshare-modbus-rtu-io-8ch, interval: 200ms, connection: { url: "${sim.url}", unitId: 2 } }
   - { id: gone-1, profile: xy-md02, interval: 200ms, connection: { url: "tcp://127.0.0.1:1", unitId: 1, timeout: 100ms } }
@@ -108,6 +122,13 @@ describe('commands at the edge', () => {
     await hub.send(coils);
     expect(await final(hub, coils.id)).toEqual({ id: coils.id, status: 'succeeded', t: expect.any(Number) });
     expect(sim.unit(2).get('do3')).toBe(true);
+
+    // A bit in a register: read, change that bit, write; the other bits stay.
+    sim.unit(3).set('reset', true);
+    const bit = command('plc-1', { running: true });
+    await hub.send(bit);
+    expect(await final(hub, bit.id)).toMatchObject({ status: 'succeeded', readback: { running: true } });
+    expect([sim.unit(3).get('running'), sim.unit(3).get('reset')]).toEqual([true, true]);
   });
 
   it('never runs a command id twice: not on a redelivery, not after a restart; the outcome is sent again', async () => {

@@ -9,6 +9,9 @@ import type { CommandJournal } from './command-journal.js';
 import { executeCommand, type Outcome } from './command-executor.js';
 import { DeviceQueues } from './device-queues.js';
 
+/** Finished commands are forgotten a day after their expiry (see CommandJournal); checked this often. */
+const PRUNE_EVERY_MS = 3_600_000;
+
 /** A device this agent runs, with the session its poller uses: commands share it rather than open a second connection. */
 export interface CommandTarget {
   target: DeviceTarget;
@@ -44,6 +47,7 @@ export class AgentCommands implements LinkUser {
   private readonly resultTopic: string;
   private readonly now: () => number;
   private publish: QosPublish | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AgentCommandsOptions) {
     this.resultTopic = gatewayTopic(options.gatewayId, 'cmd-result');
@@ -59,16 +63,24 @@ export class AgentCommands implements LinkUser {
       this.finish(command, { status: 'failed', error: 'the agent restarted while writing: the device may or may not have applied the command' });
     }
     for (const command of queued) this.admit(command);
-    journal.prune(this.now());
+    this.prune();
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
   }
 
-  /** No further attempts; waits for the commands running now (each bounded by its device's timeout). Queued ones run after a restart. */
+  /**
+   * Take no new command and start no further write or attempt; waits for
+   * the commands writing now (each bounded by its device's timeout). Commands
+   * still queued stay in the journal and run after a restart, within their expiry.
+   */
   async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
     this.stopping.abort();
     await this.queues.idle();
   }
 
   message(_kind: Exclude<DownTopic, 'ack'>, payload: Buffer): void {
+    // Not even recorded: the hub sends it again when this gateway is back.
+    if (this.stopping.signal.aborted) return;
     const decoded = decodeWire('cmd', payload);
     if (!decoded.ok) {
       this.options.log?.warn({ error: decoded.error }, 'ignored a command that does not match the contract');
@@ -128,6 +140,7 @@ export class AgentCommands implements LinkUser {
   private schedule(command: Command): void {
     const device = this.options.devices.get(command.device)!;
     void this.queues.run(command.device, async () => {
+      if (this.stopping.signal.aborted) return;
       let outcome: Outcome;
       try {
         outcome = await executeCommand(command, {
@@ -156,6 +169,14 @@ export class AgentCommands implements LinkUser {
     log?.[level]({ command: command.id, device: command.device, status: outcome.status, error: outcome.error, code: outcome.code }, 'command finished');
     this.options.finished?.(command.device, outcome.status);
     this.flush();
+  }
+
+  private prune(): void {
+    try {
+      this.options.journal.prune(this.now());
+    } catch (error) {
+      this.options.log?.error({ err: error }, 'could not prune the command journal');
+    }
   }
 
   private result(command: Command, outcome: Outcome): CommandResult {
