@@ -6,6 +6,8 @@ import { EXIT } from './hub-client.js';
 /** How long to keep asking after a command's expiry: the hub settles every command by then (its result timeout is 30 s by default). */
 const WAIT_PAST_EXPIRY_MS = 120_000;
 const POLL_MS = { first: 25, max: 500 } as const;
+/** Say what the command waits for only when it takes longer than this: most are done sooner. */
+const QUIET_MS = 500;
 
 const DONE: readonly CommandStatus[] = ['succeeded', 'failed', 'rejected', 'expired', 'timed-out', 'cancelled'];
 
@@ -15,8 +17,9 @@ export async function waitForOutcome(context: CliContext, submitted: CommandReco
   let said: CommandStatus | undefined;
   let delay: number = POLL_MS.first;
   const giveUpAt = submitted.expires + WAIT_PAST_EXPIRY_MS;
+  const started = Date.now();
   while (!DONE.includes(record.status)) {
-    if (record.status !== said) {
+    if (record.status !== said && Date.now() - started >= QUIET_MS) {
       said = record.status;
       context.progress(progressLine(record));
     }
