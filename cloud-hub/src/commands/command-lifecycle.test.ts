@@ -81,6 +81,16 @@ describe('command lifecycle at the hub', () => {
     expect(steps(api.commands.get(late.id)!)).toEqual(['queued/test operator', 'sent/hub', 'expired/hub', 'delivered/gateway', 'succeeded/gateway']);
   });
 
+  it('sends a command whose gateway began to listen while the command was being committed', async () => {
+    await setUp();
+    const submitting = submit();
+    api.listening.add('gw-1');
+    api.commands.gatewayReady('gw-1');
+    const record = await submitting;
+    expect(record.status).toBe('sent');
+    expect(api.published.map((p) => p.command.id)).toEqual([record.id]);
+  });
+
   it('sends every open command again when the gateway listens again, in submission order', async () => {
     await setUp();
     api.listening.add('gw-1');

@@ -118,10 +118,16 @@ export class CommandService {
       void committed.catch(() => undefined).finally(() => this.storing.delete(key));
     }
     await committed;
-    this.deps.logger.info({ command: stored.id, device: stored.device, gateway: stored.gateway, by, write: stored.write }, 'command accepted');
-    if (ready) this.deps.deliver(stored.gateway, wireCommand(stored));
-    this.changed(stored);
-    return { record: stored, created: true };
+    let accepted = stored;
+    if (!ready && this.deps.isReady(accepted.gateway)) {
+      // The gateway began to listen during the commit: its catch-up could not see this command yet.
+      accepted = step(accepted, 'sent', this.now(), 'hub');
+      ledger.update(accepted);
+    }
+    this.deps.logger.info({ command: accepted.id, device: accepted.device, gateway: accepted.gateway, by, write: accepted.write }, 'command accepted');
+    if (accepted.status === 'sent') this.deps.deliver(accepted.gateway, wireCommand(accepted));
+    this.changed(accepted);
+    return { record: accepted, created: true };
   }
 
   get(id: string): CommandRecord | undefined {
