@@ -86,7 +86,12 @@ export class AgentCommands implements LinkUser {
       this.options.log?.warn({ error: decoded.error }, 'ignored a command that does not match the contract');
       return;
     }
-    this.receive(decoded.value);
+    try {
+      this.receive(decoded.value);
+    } catch (error) {
+      // The journal could not record it (disk full?): not answered, so the hub sends it again on the next reconnect.
+      this.options.log?.error({ err: error, command: decoded.value.id }, 'could not take on a command');
+    }
   }
 
   link(publish: QosPublish | undefined): void {
