@@ -36,10 +36,10 @@ export interface AgentOptions {
 const PRUNE_EVERY_MS = 60_000;
 
 /**
- * The agent: drivers → pollers → normaliser → batcher → outbox → uplink,
+ * The agent: drivers → pollers → normaliser → batcher → outbox → uplink, and
  * commands from the hub back down to the drivers, with health and metrics on
- * the status server. Sampling never waits for
- * the uplink: with the hub down, readings go to the outbox all the same.
+ * the status server. Sampling never waits for the uplink: with the hub down,
+ * readings go to the outbox all the same.
  */
 export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } }, pino.destination(2));

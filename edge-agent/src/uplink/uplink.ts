@@ -83,10 +83,9 @@ export class Uplink {
     client.on('close', () => this.onClose());
     client.on('message', (topic, payload) => {
       if (topic === this.topics.ack) return this.sender.handleAck(payload);
-      const kind = parseGatewayTopic(topic)?.kind;
-      for (const user of options.users ?? []) {
-        if ((user.topics as readonly string[]).includes(kind ?? '')) user.message(kind as LinkUser['topics'][number], payload);
-      }
+      // Our subscriptions are exact topics of our own gateway: the kind says whose message it is.
+      const kind = parseGatewayTopic(topic)?.kind as LinkUser['topics'][number] | undefined;
+      for (const user of options.users ?? []) if (kind && user.topics.includes(kind)) user.message(kind, payload);
     });
     // Connection errors are followed by 'close'; without a listener they would kill the process.
     client.on('error', (error) => {
