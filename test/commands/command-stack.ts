@@ -5,7 +5,7 @@ import { createLogger, resolveHubConfig, startHub, type RunningHub } from '@affe
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { loadAgentConfig, startAgent, type RunningAgent } from '@afferent/edge-agent';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A command as the API shows it (the fields these tests read). */
 export interface CommandView {

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '@afferent/cloud-hub';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
-import { startProcess, type RunningProcess } from './support/child-process.js';
-import { waitFor } from './support/wait-for.js';
+import { startProcess, type RunningProcess } from '../support/child-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** The compiled programs, as an operator runs them (`npx tsc -b` first). */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HUB = join(ROOT, 'cloud-hub/dist/cli.js');
 const AGENT = join(ROOT, 'edge-agent/dist/cli.js');
 const AFFERENT = join(ROOT, 'cloud-hub/dist/operator-cli.js');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandStack, type CommandStack, type CommandView } from './support/command-stack.js';
-import { waitFor } from './support/wait-for.js';
+import { commandStack, type CommandStack, type CommandView } from './command-stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 let stack: CommandStack | undefined;
 afterEach(async () => {
