@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   pipeline: async () => (await import('./pipeline.js')).run(),
   'hub-ingest': async () => (await import('./hub-ingest.js')).run(),
   timeseries: async () => (await import('./timeseries.js')).run(),
+  'command-latency': async () => (await import('./command-latency.js')).run(),
 };
 const DEFAULT_SUITES = ['pipeline', 'hub-ingest'];
 

@@ -9,6 +9,10 @@ import { createMqttAuth } from './access/mqtt-auth.js';
 import { startMqttListener, type MqttListener } from './access/mqtt-listener.js';
 import { buildServer, type HubFastify } from './api/server.js';
 import { InProcessEventBus, type EventBus } from './bus/event-bus.js';
+import { createCommandResultHandler } from './commands/cmd-result-handler.js';
+import { publishCommand, trackCommandListeners } from './commands/command-delivery.js';
+import { CommandLedger } from './commands/command-ledger.js';
+import { CommandService } from './commands/command-service.js';
 import type { HubConfig } from './config/hub-config.js';
 import { BatchLedger } from './ingest/batch-ledger.js';
 import { createInventoryHandler } from './ingest/inventory-handler.js';
@@ -49,7 +53,7 @@ function reachable(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Start a hub: registry, time series, MQTT access, ingest and the API. */
+/** Start a hub: registry, time series, MQTT access, ingest, commands and the API. */
 export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
   const logger = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
@@ -73,6 +77,8 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     registry.gateways.markAllOffline();
     const { generated } = bootstrapAdminToken(registry.tokens, options.adminToken ?? process.env.AFFERENT_ADMIN_TOKEN);
 
+    const ledger = CommandLedger.open(config.dataDir);
+    cleanups.push(() => ledger.close());
     const metrics = new HubMetrics();
     const timeseries = openTimeseriesStore(config.timeseries, {
       path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, metrics: metrics.registry, logger,
@@ -92,15 +98,28 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       await mqtt.close();
     });
     trackGatewayPresence(mqtt.broker, { gatewayOf: auth.gatewayOf, gateways: registry.gateways, metrics, logger, bus });
+
+    // The listener table is filled by the broker; the service asks it before sending.
+    let listeners: { isListening(gateway: string): boolean } | undefined;
+    const commands = new CommandService({
+      ledger, registry, bus, logger, metrics,
+      deliver: (gateway, command) => publishCommand(mqtt.broker, gateway, command, logger),
+      isReady: (gateway) => accepting && (listeners?.isListening(gateway) ?? false),
+      ...config.commands,
+    });
+    listeners = trackCommandListeners(mqtt.broker, { gatewayOf: auth.gatewayOf, listening: (gateway) => commands.gatewayReady(gateway), logger });
+    commands.start();
+    cleanups.push(() => commands.stop());
     const whileAccepting = (handler: (gateway: string, payload: Buffer) => void) =>
       (gateway: string, payload: Buffer) => { if (accepting) handler(gateway, payload); };
     await subscribeHandlers(mqtt.broker, {
       telemetry: whileAccepting(createTelemetryHandler({ ingest, metrics, logger, ack })),
       status: whileAccepting(createStatusHandler({ gateways: registry.gateways, metrics, logger })),
       inventory: whileAccepting(createInventoryHandler({ registry, metrics, logger })),
+      'cmd-result': whileAccepting(createCommandResultHandler({ commands, metrics, logger })),
     }, logger);
 
-    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger, bus });
+    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger, bus, commands });
     cleanups.push(() => api.close());
     await api.listen({ host: config.http.host, port: config.http.port });
     const httpPort = (api.server.address() as AddressInfo).port;

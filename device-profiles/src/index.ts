@@ -24,6 +24,7 @@ export * from './codec/opcua-point.js';
 export * from './codec/payload-codec.js';
 export * from './codec/payload-point.js';
 export * from './codec/value-transform.js';
+export * from './codec/write-check.js';
 export * from './instance/device-instance.js';
 export * from './instance/instance-check.js';
 export * from './wire/topics.js';

@@ -5,6 +5,8 @@ import {
 } from '@afferent/device-profiles';
 import { AGENT_VERSION } from './agent-version.js';
 import { AlarmEngine } from './alarms/alarm-engine.js';
+import { AgentCommands, type CommandTarget } from './commands/agent-commands.js';
+import { CommandJournal } from './commands/command-journal.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { DeviceObserver } from './device-observer.js';
 import type { Driver } from './drivers/driver.js';
@@ -34,9 +36,10 @@ export interface AgentOptions {
 const PRUNE_EVERY_MS = 60_000;
 
 /**
- * The agent: drivers → pollers → normaliser → batcher → outbox → uplink,
- * with health and metrics on the status server. Sampling never waits for
- * the uplink: with the hub down, readings go to the outbox all the same.
+ * The agent: drivers → pollers → normaliser → batcher → outbox → uplink, and
+ * commands from the hub back down to the drivers, with health and metrics on
+ * the status server. Sampling never waits for the uplink: with the hub down,
+ * readings go to the outbox all the same.
  */
 export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } }, pino.destination(2));
@@ -60,6 +63,9 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
 
   const drivers = new Map<Protocol, Driver>();
   const pollers: DevicePoller[] = [];
+  // Commands write through the poller's own session: one connection per device, whoever uses it.
+  const running = new Map<string, CommandTarget>();
+  const unavailable = new Map(config.devices.filter((d) => d.enabled === false).map((d) => [d.id, 'disabled in the gateway configuration']));
   for (const instance of devices) {
     const profile = config.profiles.get(instance.profile)!;
     const tracker = observer.add(instance.id);
@@ -71,9 +77,11 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
         drivers.set(profile.protocol, (driver = create({ log })));
       }
       const target = { instance, profile };
+      const session = driver.open(target);
+      running.set(instance.id, { target, session });
       pollers.push(new DevicePoller({
         target,
-        session: driver.open(target),
+        session,
         intervalMs: parseDuration(instance.interval ?? DEVICE_DEFAULTS.interval),
         heartbeatMs: parseDuration(instance.heartbeat ?? DEVICE_DEFAULTS.heartbeat),
         emit: (reading) => batcher.add(reading),
@@ -84,9 +92,16 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     } catch (error) {
       // One device the driver cannot even open must not keep the others from running.
       tracker.readFailed((error as Error).message);
+      unavailable.set(instance.id, `not started: ${(error as Error).message}`);
       log.error({ device: instance.id, err: (error as Error).message }, 'device not started');
     }
   }
+
+  const journal = new CommandJournal(config.dataDir, config.outbox.synchronous);
+  const commands = new AgentCommands({
+    gatewayId: config.gatewayId, journal, devices: running, unavailable, log,
+    finished: (device, status) => metrics.commands.inc({ device, status }),
+  });
 
   const backlog = () => outbox.stats();
   uplink = new Uplink({
@@ -107,6 +122,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       resent: (n) => metrics.batchesResent.inc(n),
       ignoredAck: (why) => log.warn({ why }, 'ignored an ack'),
     },
+    users: [commands],
   });
 
   const health = (): HealthReport => ({
@@ -123,10 +139,12 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     status = await startStatusServer({ ...config.status, metrics, health, log });
   } catch (error) {
     outbox.close();
+    journal.close();
     await Promise.all([...drivers.values()].map((d) => d.close()));
     throw new Error(`cannot serve status on ${config.status.host}:${config.status.port}: ${(error as Error).message}`);
   }
 
+  commands.start();
   uplink.start();
   alarms.start();
   for (const poller of pollers) poller.start();
@@ -140,10 +158,12 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const stop = () => (stopping ??= (async () => {
     clearInterval(prune);
     await Promise.all(pollers.map((poller) => poller.stop()));
+    await commands.stop();
     alarms.stop();
     batcher.close();
     await uplink!.stop();
     await Promise.all([...drivers.values()].map((driver) => driver.close()));
+    journal.close();
     outbox.close();
     await status.close();
     log.info('agent stopped');

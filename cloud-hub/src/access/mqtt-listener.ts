@@ -28,6 +28,9 @@ export async function startMqttListener(options: { host: string; port: number; a
 
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    // MQTT sends small packets back and forth (a publish, its PUBACK, the next publish): without this,
+    // Nagle's algorithm and the peer's delayed ACK hold some of them for 40 ms.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);

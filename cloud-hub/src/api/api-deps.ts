@@ -3,6 +3,7 @@ import type {
   FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault,
 } from 'fastify';
 import type { EventBus } from '../bus/event-bus.js';
+import type { CommandService } from '../commands/command-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { Registry } from '../registry/registry.js';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Live events, streamed by GET /api/v1/events. */
   bus: EventBus;
+  /** Commands to devices and their ledger. */
+  commands: CommandService;
   /** The clock for default time ranges (tests pin it). */
   now?: () => number;
 }

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ApiDeps, HubFastify } from './api-deps.js';
+import { registerCommandRoutes } from '../commands/command-routes.js';
 import { installAuth } from './auth-hook.js';
 import { registerDeviceRoutes } from './device-routes.js';
 import { installErrorHandling } from './error-handler.js';
@@ -30,7 +31,7 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Afferent hub API', version: '1', description: 'Devices, profiles, gateways and time series of an Afferent hub.' },
+      info: { title: 'Afferent hub API', version: '1', description: 'Devices, profiles, gateways, time series and commands of an Afferent hub.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
@@ -51,5 +52,6 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
   registerProfileRoutes(app, deps);
   registerGatewayRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerCommandRoutes(app, deps);
   return app;
 }

@@ -24,11 +24,12 @@ describe('hub configuration', () => {
   });
 
   it('resolves paths in a file against the file\'s folder, and lets flags override', () => {
-    const path = file('http: { port: 9000 }\nmqtt: { host: 10.0.0.5 }\ndataDir: data\nprofileDirs: [.]\nlogLevel: debug\n');
+    const path = file('http: { port: 9000 }\nmqtt: { host: 10.0.0.5 }\ndataDir: data\nprofileDirs: [.]\nlogLevel: debug\ncommands: { defaultExpiry: 30s }\n');
     const dir = join(path, '..');
     expect(loadHubConfigFile(path)).toEqual({
       http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883 },
       dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', timeseries: DEFAULT_HUB_CONFIG.timeseries,
+      commands: { defaultExpiryMs: 30_000, resultTimeoutMs: 30_000 },
     });
     expect(loadHubConfigFile(path, { host: '127.0.0.1', httpPort: 0, mqttPort: 1884, dataDir: 'elsewhere' })).toMatchObject({
       http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 1884 }, dataDir: resolve('elsewhere'),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  ValidationError, checkSchema, locateProblems, parseYamlSource, type Problem,
+  DurationSchema, ValidationError, checkSchema, locateProblems, parseDuration, parseYamlSource, type Problem,
 } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
 import {
@@ -36,6 +36,15 @@ export const HubConfigFileSchema = Type.Object(
     logLevel: Type.Optional(Type.Enum(LOG_LEVELS)),
     /** Which store keeps samples, and how (see timeseries/timeseries-config.ts). */
     timeseries: Type.Optional(TimeseriesConfigSchema),
+    commands: Type.Optional(Type.Object(
+      {
+        /** Expiry of a command that does not give its own `expiresIn`. */
+        defaultExpiry: Type.Optional(DurationSchema),
+        /** How long after its expiry a delivered command may take to report its outcome before it is timed-out. */
+        resultTimeout: Type.Optional(DurationSchema),
+      },
+      { additionalProperties: false },
+    )),
   },
   { additionalProperties: false },
 );
@@ -49,6 +58,7 @@ export interface HubConfig {
   profileDirs: string[];
   logLevel: LogLevel;
   timeseries: TimeseriesConfig;
+  commands: { defaultExpiryMs: number; resultTimeoutMs: number };
 }
 
 /** What command-line flags may override. */
@@ -66,6 +76,7 @@ export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   profileDirs: [],
   logLevel: 'info',
   timeseries: DEFAULT_TIMESERIES_CONFIG,
+  commands: { defaultExpiryMs: 60_000, resultTimeoutMs: 30_000 },
 });
 
 /**
@@ -90,6 +101,10 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
     profileDirs: (file.profileDirs ?? []).map(fromFile),
     logLevel: file.logLevel ?? DEFAULT_HUB_CONFIG.logLevel,
     timeseries: resolveTimeseriesConfig(file.timeseries, fileDir),
+    commands: {
+      defaultExpiryMs: file.commands?.defaultExpiry !== undefined ? parseDuration(file.commands.defaultExpiry) : DEFAULT_HUB_CONFIG.commands.defaultExpiryMs,
+      resultTimeoutMs: file.commands?.resultTimeout !== undefined ? parseDuration(file.commands.resultTimeout) : DEFAULT_HUB_CONFIG.commands.resultTimeoutMs,
+    },
   };
 }
 

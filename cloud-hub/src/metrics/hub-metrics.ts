@@ -57,8 +57,14 @@ export class HubMetrics {
   });
   readonly rejectedMessages = new Counter({
     name: 'afferent_hub_rejected_messages_total',
-    help: 'Status and inventory messages that break the contract.',
+    help: 'Status, inventory and command-result messages that break the contract (or report on a command the gateway was not sent).',
     labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly commandSteps = new Counter({
+    name: 'afferent_hub_command_steps_total',
+    help: 'Commands reaching each status (queued, sent, delivered, and every outcome).',
+    labelNames: ['status'] as const,
     registers: [this.registry],
   });
   readonly ingestLatency = new Histogram({

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer, type HubFastify } from '../api/server.js';
+import type { Command } from '@afferent/device-profiles';
 import { InProcessEventBus } from '../bus/event-bus.js';
+import { CommandLedger } from '../commands/command-ledger.js';
+import { CommandService } from '../commands/command-service.js';
 import { createLogger } from '../logging/logger.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { Registry } from '../registry/registry.js';
@@ -11,14 +14,24 @@ import { SqliteTimeseriesStore } from '../timeseries/sqlite/sqlite-timeseries-st
 export const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 
 /** The API over a real registry and store in a temp folder, with one token per role; no listening socket. */
-export async function apiFixture() {
+export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'afferent-api-'));
   const registry = Registry.open(dir);
   registry.profiles.loadLibrary();
   const timeseries = new SqliteTimeseriesStore(join(dir, 'timeseries.db'));
   const metrics = new HubMetrics();
   const bus = new InProcessEventBus();
-  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, logger: createLogger('silent'), now: () => NOW });
+  const logger = createLogger('silent');
+  // Commands go to `published` instead of a broker; a gateway listens when a test adds it to `listening`.
+  const published: { gateway: string; command: Command }[] = [];
+  const listening = new Set<string>();
+  const ledger = CommandLedger.open(dir);
+  const commands = new CommandService({
+    ledger, registry, bus, logger, metrics, defaultExpiryMs: 60_000, resultTimeoutMs: options.resultTimeoutMs ?? 30_000,
+    deliver: (gateway, command) => void published.push({ gateway, command }),
+    isReady: (gateway) => listening.has(gateway),
+  });
+  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, commands, logger, now: () => NOW });
   const tokens = {
     viewer: registry.tokens.create('viewer', 'test viewer'),
     operator: registry.tokens.create('operator', 'test operator'),
@@ -26,9 +39,11 @@ export async function apiFixture() {
   };
   const auth = (role: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[role]}` });
   return {
-    dir, registry, timeseries, metrics, bus, app, tokens, auth,
+    dir, registry, timeseries, metrics, bus, app, tokens, auth, commands, published, listening,
     async close() {
       await app.close();
+      commands.stop();
+      ledger.close();
       timeseries.close();
       registry.close();
       rmSync(dir, { recursive: true, force: true });

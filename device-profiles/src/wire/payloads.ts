@@ -131,6 +131,8 @@ export const CommandResultSchema = Type.Object({
   status: Type.Enum(COMMAND_OUTCOMES),
   t: Millis,
   error: Type.Optional(Type.String()),
+  /** The device's own error code when it refused the write, e.g. Modbus exception 2. */
+  code: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 })])),
   /** Values read back after the write. */
   readback: Type.Optional(PointValues),
 });

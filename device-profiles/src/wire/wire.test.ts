@@ -35,6 +35,11 @@ describe('payloads', () => {
     });
     expect(decodeWire('ack', '{"epoch":"abcdefgh12","seqs":[]}')).toMatchObject({ ok: false, error: expect.stringContaining('seqs') });
   });
+  it('carries a command outcome with the device\'s own error code', () => {
+    const failed = { id: 'c-1', status: 'failed' as const, t: 1, error: 'Modbus exception 2 (illegal data address)', code: 2 };
+    expect(decodeWire('cmd-result', encodeWire('cmd-result', failed))).toEqual({ ok: true, value: failed });
+    expect(decodeWire('cmd-result', JSON.stringify({ ...failed, code: { x: 1 } })).ok).toBe(false);
+  });
   it('refuses values that are not number, bool or string', () => {
     const nested = { ...batch, readings: [{ d: 'm', t: 1, v: { x: { y: 1 } } }] };
     expect(decodeWire('telemetry', JSON.stringify(nested)).ok).toBe(false);

@@ -22,6 +22,7 @@ export class AgentMetrics {
   readonly batchesAcked: Counter;
   readonly batchesResent: Counter;
   readonly alarmTransitions: Counter<'device' | 'alarm' | 'state' | 'severity'>;
+  readonly commands: Counter<'device' | 'status'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -67,6 +68,12 @@ export class AgentMetrics {
       name: `${p}alarm_transitions_total`,
       help: 'Alarm transitions raised or cleared at the edge',
       labelNames: ['device', 'alarm', 'state', 'severity'],
+      registers,
+    });
+    this.commands = new Counter({
+      name: `${p}commands_total`,
+      help: 'Commands from the hub by outcome (succeeded, failed, rejected, expired), per device',
+      labelNames: ['device', 'status'],
       registers,
     });
     new Gauge({ name: `${p}alarms_active`, help: 'Alarms active at the edge', registers, collect() { this.set(sources.activeAlarms()); } });

@@ -1,8 +1,9 @@
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { encodeWire, gatewayTopic, type GatewayStatus, type Inventory } from '@afferent/device-profiles';
+import { encodeWire, gatewayTopic, parseGatewayTopic, type GatewayStatus, type Inventory } from '@afferent/device-profiles';
 import type { Outbox } from '../outbox/outbox.js';
 import { BatchSender, type SenderCounters } from './batch-sender.js';
+import type { LinkUser, QosPublish } from './link-user.js';
 
 export interface UplinkOptions {
   gatewayId: string;
@@ -23,6 +24,8 @@ export interface UplinkOptions {
   reconnect?: { minMs: number; maxMs: number };
   log?: Logger;
   counters?: SenderCounters & { connected?(up: boolean): void };
+  /** Others that use the link (commands). */
+  users?: readonly LinkUser[];
 }
 
 /** Longest wait for each step of a clean disconnect before giving up on it. */
@@ -32,7 +35,8 @@ export const UPLINK_DEFAULTS = { statusEveryMs: 10_000, reconnect: { minMs: 1000
 
 /**
  * The MQTT link to the hub (MQTT 3.1.1, as aedes speaks). On every connect:
- * subscribe to our ack topic, publish the inventory and the online status
+ * subscribe to our ack topic (and the down topics of the link's users, such
+ * as commands), publish the inventory and the online status
  * (both retained), then send the outbox. The broker publishes the retained
  * `offline` will when the link dies. Reconnects with backoff; the agent's
  * sampling never waits for it: readings go to the outbox whatever the link.
@@ -80,7 +84,10 @@ export class Uplink {
     client.on('connect', () => void this.onConnect(client));
     client.on('close', () => this.onClose());
     client.on('message', (topic, payload) => {
-      if (topic === this.topics.ack) this.sender.handleAck(payload);
+      if (topic === this.topics.ack) return this.sender.handleAck(payload);
+      // Our subscriptions are exact topics of our own gateway: the kind says whose message it is.
+      const kind = parseGatewayTopic(topic)?.kind as LinkUser['topics'][number] | undefined;
+      for (const user of options.users ?? []) if (kind && user.topics.includes(kind)) user.message(kind, payload);
     });
     // Connection errors are followed by 'close'; without a listener they would kill the process.
     client.on('error', (error) => {
@@ -113,15 +120,25 @@ export class Uplink {
       await bounded(offline, STOP_STEP_MS).catch((error: Error) => this.options.log?.warn({ err: error.message }, 'could not publish offline status'));
     }
     this.sender.offline();
+    for (const user of this.options.users ?? []) user.link(undefined);
     await bounded(client.endAsync(!this.up), STOP_STEP_MS).catch(() => client.end(true));
   }
 
   private async onConnect(client: MqttClient): Promise<void> {
     this.failures = 0;
+    // Small packets in both directions (a command, its PUBACK, its results): without this, Nagle's algorithm
+    // and the broker's delayed ACK hold some of them for 40 ms. mqtt.js does not set it on its TCP socket.
+    (client.stream as { setNoDelay?(noDelay: boolean): void }).setNoDelay?.(true);
     try {
       // The ack subscription must be in place before the first batch goes out, or its ack could be missed.
-      const [grant] = await client.subscribeAsync(this.topics.ack, { qos: 1 });
-      if (grant?.qos === 128) throw new Error(`the broker refused the subscription to ${this.topics.ack}`);
+      const others = (this.options.users ?? []).flatMap((user) => user.topics.map((kind) => gatewayTopic(this.options.gatewayId, kind)));
+      const grants = await client.subscribeAsync([this.topics.ack, ...others], { qos: 1 });
+      for (const grant of grants) {
+        if (grant.qos !== 128) continue;
+        if (grant.topic === this.topics.ack) throw new Error(`the broker refused the subscription to ${this.topics.ack}`);
+        // Telemetry does not depend on it: keep the link, and say loudly what will not work.
+        this.options.log?.error({ topic: grant.topic }, 'the broker refused a subscription: what arrives there will not reach this agent');
+      }
       await client.publishAsync(this.topics.inventory, encodeWire('inventory', this.options.inventory()), { qos: 1, retain: true });
     } catch (error) {
       this.options.log?.warn({ err: (error as Error).message }, 'uplink setup failed; reconnecting');
@@ -138,6 +155,8 @@ export class Uplink {
       // The hub's ack confirms delivery; a publish that fails with the link is sent again on reconnect.
       client.publish(topic, payload, { qos: 1 }, () => undefined);
     });
+    const publish: QosPublish = (topic, payload, done) => client.publish(topic, payload, { qos: 1 }, (error) => done(error ?? undefined));
+    for (const user of this.options.users ?? []) user.link(publish);
   }
 
   private onClose(): void {
@@ -145,6 +164,7 @@ export class Uplink {
       this.up = false;
       this.options.log?.warn({ url: this.options.url }, 'uplink lost');
       this.options.counters?.connected?.(false);
+      for (const user of this.options.users ?? []) user.link(undefined);
     }
     this.sender.offline();
     if (this.stopped || this.reconnectTimer) return;
