@@ -7,6 +7,9 @@ import { createGateway, hubPorts, startAgentProcess, startHubProcess, workDir, t
 import { waitFor } from '@afferent/testkit';
 
 /** One counter that changes on every poll: every reading the agent produces is distinct and countable. */
+/** Raw queries span at most 31 days: ask from the start of the test. */
+const since = Date.now() - 60_000;
+
 const COUNTER_PROFILE = `profile: e2e-counter
 version: 1
 protocol: modbus
@@ -63,7 +66,7 @@ describe('foundation: a Modbus meter\'s readings travel edge → hub → API', (
     });
 
     // Kill the hub without warning while the agent keeps polling, then bring it back on the same ports and data.
-    await waitFor('some counts stored', async () => ((await hub.api<Samples>('/api/v1/devices/counter-1/telemetry?point=count&from=0')).body.points.count?.length ?? 0) > 20);
+    await waitFor('some counts stored', async () => ((await hub.api<Samples>(`/api/v1/devices/counter-1/telemetry?point=count&from=${since}`)).body.points.count?.length ?? 0) > 20);
     await hub.process.stop('SIGKILL');
     await waitFor('a backlog at the agent while the hub is down', async () => (await agent.health()).backlog.batches >= 3);
     hub = await startHubProcess(hubData, ports, { token: hub.token, config: { profileDirs: [profiles] } });
@@ -78,9 +81,9 @@ describe('foundation: a Modbus meter\'s readings travel edge → hub → API', (
       return stable && (await agent.health()).backlog.batches === 0;
     }, 30_000, 500);
 
-    const { body } = await hub.api<Samples>('/api/v1/devices/counter-1/telemetry?point=count&from=0&limit=100000');
+    const { body } = await hub.api<Samples>(`/api/v1/devices/counter-1/telemetry?point=count&from=${since}&limit=100000`);
     const stored = body.points.count!;
-    const setpoints = (await hub.api<Samples>('/api/v1/devices/counter-1/telemetry?point=setpoint&from=0&limit=100000')).body.points.setpoint!;
+    const setpoints = (await hub.api<Samples>(`/api/v1/devices/counter-1/telemetry?point=setpoint&from=${since}&limit=100000`)).body.points.setpoint!;
     // Every reading carries `count` except the one that reported only the new setpoint value.
     const readingsStored = stored.length + setpoints.filter((s) => !stored.some((c) => c.t === s.t)).length;
     expect(readingsStored).toBe(produced);
