@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { roleAtLeast, type Role, type TokenRegistry } from '../registry/token-registry.js';
+import { roleAtLeast, type Role, type TokenIdentity, type TokenRegistry } from '../registry/token-registry.js';
 import { ApiError } from './errors.js';
 import type { HubFastify } from './api-deps.js';
 
@@ -18,7 +18,15 @@ function requiredRole(request: FastifyRequest): Role | 'public' {
   return 'viewer';
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's token (its name and role), for every route that needs one; handlers record who did what with it. */
+    identity?: TokenIdentity;
+  }
+}
+
 export function installAuth(app: HubFastify, tokens: TokenRegistry): void {
+  app.decorateRequest('identity', undefined);
   app.addHook('onRequest', async (request) => {
     const required = requiredRole(request);
     if (required === 'public') return;
@@ -29,5 +37,6 @@ export function installAuth(app: HubFastify, tokens: TokenRegistry): void {
     if (!roleAtLeast(identity.role, required)) {
       throw new ApiError('forbidden', `this needs the ${required} role; the token "${identity.name}" has ${identity.role}`);
     }
+    request.identity = identity;
   });
 }
