@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault,
 } from 'fastify';
+import type { AlarmsApi } from '../alarms/alarms.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Live events, streamed by GET /api/v1/events. */
   bus: EventBus;
+  /** Alarm records, their history, and acknowledging or clearing them. */
+  alarms: AlarmsApi;
   /** The clock for default time ranges (tests pin it). */
   now?: () => number;
 }

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { registerAlarmRoutes } from '../alarms/alarm-routes.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { installAuth } from './auth-hook.js';
 import { registerDeviceRoutes } from './device-routes.js';
@@ -29,7 +30,7 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Afferent hub API', version: '1', description: 'Devices, profiles, gateways and time series of an Afferent hub.' },
+      info: { title: 'Afferent hub API', version: '1', description: 'Devices, profiles, gateways, time series and alarms of an Afferent hub.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
@@ -49,5 +50,6 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
   registerProfileRoutes(app, deps);
   registerGatewayRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerAlarmRoutes(app, deps);
   return app;
 }

@@ -28,7 +28,7 @@ describe('hub configuration', () => {
     const dir = join(path, '..');
     expect(loadHubConfigFile(path)).toEqual({
       http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883 },
-      dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug',
+      dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', alarms: { webhooks: [], rules: [] },
     });
     expect(loadHubConfigFile(path, { host: '127.0.0.1', httpPort: 0, mqttPort: 1884, dataDir: 'elsewhere' })).toMatchObject({
       http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 1884 }, dataDir: resolve('elsewhere'),

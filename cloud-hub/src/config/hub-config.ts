@@ -4,6 +4,7 @@ import {
   ValidationError, checkSchema, locateProblems, parseYamlSource, type Problem,
 } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
+import { AlarmsConfigSchema, checkAlarmsConfig, resolveAlarmsConfig, type AlarmsConfig } from '../alarms/alarm-config.js';
 
 /**
  * The hub's configuration file. Every field is optional: a hub with no file at
@@ -26,11 +27,13 @@ export const HubConfigFileSchema = Type.Object(
     http: Type.Optional(Listener),
     /** The MQTT listener gateways connect to (plain TCP). */
     mqtt: Type.Optional(Listener),
-    /** Where registry.db and timeseries.db live. */
+    /** Where registry.db, timeseries.db and alarms.db live. */
     dataDir: Type.Optional(Type.String({ minLength: 1, expected: 'a folder path' })),
     /** Extra profile folders, loaded after the built-in library. */
     profileDirs: Type.Optional(Type.Array(Type.String({ minLength: 1, expected: 'a folder path' }))),
     logLevel: Type.Optional(Type.Enum(LOG_LEVELS)),
+    /** Alarm webhooks and hub rules. */
+    alarms: Type.Optional(AlarmsConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -43,6 +46,7 @@ export interface HubConfig {
   dataDir: string;
   profileDirs: string[];
   logLevel: LogLevel;
+  alarms: AlarmsConfig;
 }
 
 /** What command-line flags may override. */
@@ -59,6 +63,7 @@ export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   dataDir: '.afferent/hub',
   profileDirs: [],
   logLevel: 'info',
+  alarms: { webhooks: [], rules: [] },
 });
 
 /**
@@ -82,6 +87,7 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       : file.dataDir !== undefined ? fromFile(file.dataDir) : resolve(DEFAULT_HUB_CONFIG.dataDir),
     profileDirs: (file.profileDirs ?? []).map(fromFile),
     logLevel: file.logLevel ?? DEFAULT_HUB_CONFIG.logLevel,
+    alarms: resolveAlarmsConfig(file.alarms),
   };
 }
 
@@ -101,7 +107,7 @@ export function checkHubConfigText(text: string, source: string, fileDir: string
       missing.push({ path: ['profileDirs', index], message: `no such folder: ${path}` });
     }
   });
-  return { config, problems: locateProblems(doc, missing) };
+  return { config, problems: locateProblems(doc, [...missing, ...checkAlarmsConfig(config.alarms)]) };
 }
 
 /** Read and check a config file; throws ValidationError listing every problem. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openAlarms } from '../alarms/alarms.js';
 import { buildServer, type HubFastify } from '../api/server.js';
 import { InProcessEventBus } from '../bus/event-bus.js';
 import { createLogger } from '../logging/logger.js';
@@ -10,7 +11,7 @@ import { SqliteTimeseriesStore } from '../timeseries/sqlite-timeseries-store.js'
 
 export const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 
-/** The API over a real registry and store in a temp folder, with one token per role; no listening socket. */
+/** The API over a real registry and stores in a temp folder, with one token per role; no listening socket. */
 export async function apiFixture() {
   const dir = mkdtempSync(join(tmpdir(), 'afferent-api-'));
   const registry = Registry.open(dir);
@@ -18,7 +19,9 @@ export async function apiFixture() {
   const timeseries = new SqliteTimeseriesStore(join(dir, 'timeseries.db'));
   const metrics = new HubMetrics();
   const bus = new InProcessEventBus();
-  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, logger: createLogger('silent'), now: () => NOW });
+  const logger = createLogger('silent');
+  const alarms = openAlarms({ dataDir: dir, config: { webhooks: [], rules: [] }, registry, bus, metrics, logger, ack: () => {} });
+  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, alarms, logger, now: () => NOW });
   const tokens = {
     viewer: registry.tokens.create('viewer', 'test viewer'),
     operator: registry.tokens.create('operator', 'test operator'),
@@ -26,9 +29,10 @@ export async function apiFixture() {
   };
   const auth = (role: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[role]}` });
   return {
-    dir, registry, timeseries, metrics, bus, app, tokens, auth,
+    dir, registry, timeseries, metrics, bus, alarms, app, tokens, auth,
     async close() {
       await app.close();
+      await alarms.close();
       timeseries.close();
       registry.close();
       rmSync(dir, { recursive: true, force: true });
