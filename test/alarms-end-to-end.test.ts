@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { followEvents, type AlarmEventData, type HubEvent } from '@afferent/cloud-hub';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN, createGateway, startAgentProcess, startHubProcess, writeAgentConfig, type AgentProcess, type HubProcess,
 } from './support/afferent-processes.js';
-import { openEventStream, type EventStream } from './support/event-stream.js';
 import { startTcpGate, type TcpGate } from './support/tcp-gate.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -17,8 +17,7 @@ import { waitFor } from './support/wait-for.js';
  * a TCP gate the test opens and holds.
  */
 
-interface Alarm { id: number; state: string; acknowledged: boolean; raiseCount: number; raisedValues: { voltage?: number } | null }
-interface AlarmEventData { record: Alarm; transition: { event: string; t: number } }
+interface Alarm { id: number; state: string; raiseCount: number }
 interface TelemetryEventData { t: number }
 
 const sdm120 = loadProfileLibrary().profiles.get('eastron-sdm120')!;
@@ -87,27 +86,29 @@ async function startAgent(config: string): Promise<AgentProcess> {
   return agent;
 }
 
-async function follow(hub: HubProcess, types: string): Promise<EventStream> {
-  const stream = await openEventStream(`${hub.apiUrl}/api/v1/events?types=${types}`, ADMIN_TOKEN);
-  cleanups.push(() => stream.close());
-  return stream;
+/** The hub's events of these types, in arrival order. */
+async function follow(hub: HubProcess, types: string): Promise<HubEvent[]> {
+  const events: HubEvent[] = [];
+  const follower = await followEvents(`${hub.apiUrl}/api/v1/events?types=${types}`, ADMIN_TOKEN, (event) => events.push(event));
+  cleanups.push(() => follower.close());
+  return events;
 }
 
-const alarmEvents = (stream: EventStream) => stream.events.filter((e) => e.event === 'alarm').map((e) => e.data.data as AlarmEventData);
+const alarmEvents = (events: HubEvent[]) => events.filter((e) => e.type === 'alarm').map((e) => e.data as AlarmEventData);
 
 describe('alarms end to end', () => {
   it('a value crossing the threshold raises at the edge and shows at the hub\'s API and event stream; falling back clears it', async () => {
     const s = await stack();
-    const stream = await follow(s.hub, 'alarm');
+    const events = await follow(s.hub, 'alarm');
     s.meter.unit(1).set('voltage', 261.5);
-    const [raised] = await waitFor('the raise on the event stream', () => (alarmEvents(stream).length > 0 ? alarmEvents(stream) : undefined));
+    const [raised] = await waitFor('the raise on the event stream', () => (alarmEvents(events).length > 0 ? alarmEvents(events) : undefined));
     expect(raised!.transition.event).toBe('raised');
     expect(raised!.record).toMatchObject({ state: 'active', acknowledged: false, raiseCount: 1, raisedValues: { voltage: 261.5 } });
-    expect(stream.events[0]!.data).toMatchObject({ type: 'alarm', device: 'meter-1' });
+    expect(events[0]).toMatchObject({ type: 'alarm', device: 'meter-1' });
     expect(await s.overvoltage()).toEqual([expect.objectContaining({ id: raised!.record.id, state: 'active' })]);
 
     s.meter.unit(1).set('voltage', 240);
-    await waitFor('the clear on the event stream', () => alarmEvents(stream).some((e) => e.transition.event === 'cleared'));
+    await waitFor('the clear on the event stream', () => alarmEvents(events).some((e) => e.transition.event === 'cleared'));
     expect((await s.overvoltage())[0]).toMatchObject({ state: 'cleared', raiseCount: 1 });
   }, E2E_TIMEOUT);
 
@@ -122,18 +123,18 @@ describe('alarms end to end', () => {
     await waitFor('telemetry after the raise in the backlog too', async () => (await s.agent.health()).backlog.batches >= 10);
 
     const hub = await s.restartHub();
-    const stream = await follow(hub, 'alarm,telemetry');
+    const events = await follow(hub, 'alarm,telemetry');
     s.gate.open(hub.mqttPort);
-    await waitFor('the backlog up to after the raise at the hub', () => stream.events.some((e) => e.event === 'telemetry' && (e.data.data as TelemetryEventData).t > active.since), 60_000);
+    await waitFor('the backlog up to after the raise at the hub', () => events.some((e) => e.type === 'telemetry' && (e.data as TelemetryEventData).t > active.since), 60_000);
 
-    const kinds = stream.events.map((e) => e.event);
+    const kinds = events.map((e) => e.type);
     const firstAlarm = kinds.indexOf('alarm');
     expect(firstAlarm).toBeGreaterThanOrEqual(0);
     expect(firstAlarm).toBeLessThan(kinds.indexOf('telemetry'));
-    const raise = stream.events[firstAlarm]!.data.data as AlarmEventData;
+    const raise = events[firstAlarm]!.data as AlarmEventData;
     expect(raise.transition).toMatchObject({ event: 'raised', t: active.since });
     // What it overtook: telemetry sampled before the raise, stored after it.
-    const olderAfter = stream.events.slice(firstAlarm + 1).filter((e) => e.event === 'telemetry' && (e.data.data as TelemetryEventData).t < active.since);
+    const olderAfter = events.slice(firstAlarm + 1).filter((e) => e.type === 'telemetry' && (e.data as TelemetryEventData).t < active.since);
     expect(olderAfter.length).toBeGreaterThan(0);
     expect(await s.overvoltage()).toEqual([expect.objectContaining({ state: 'active', raiseCount: 1 })]);
   }, E2E_TIMEOUT);
