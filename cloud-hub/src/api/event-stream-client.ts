@@ -18,11 +18,15 @@ export async function followEvents(url: string, token: string, onEvent: (event: 
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let text = '';
   let connected!: () => void;
-  const subscribed = new Promise<void>((resolve) => (connected = resolve));
+  let ended!: (error: Error) => void;
+  const subscribed = new Promise<void>((resolve, reject) => {
+    connected = resolve;
+    ended = reject;
+  });
   void (async () => {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) return ended(new Error(`GET ${url}: the stream ended`));
       text += value;
       let end: number;
       while ((end = text.indexOf('\n\n')) >= 0) {
@@ -33,7 +37,8 @@ export async function followEvents(url: string, token: string, onEvent: (event: 
         if (data) onEvent(JSON.parse(data) as HubEvent);
       }
     }
-  })().catch(() => undefined);
+  })().catch((error: Error) => ended(error));
+  // A no-op once connected: only a stream that ends (or fails) before the hub confirmed it is an error here.
   await subscribed;
   return { close: () => controller.abort() };
 }
