@@ -10,6 +10,10 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'hub-ingest': async () => (await import('./hub-ingest.js')).run(),
   timeseries: async () => (await import('./timeseries.js')).run(),
   'command-latency': async () => (await import('./command-latency.js')).run(),
+  'alarm-latency': async () => {
+    const { run, asBenchResult } = await import('./alarm-latency.js');
+    return asBenchResult(await run());
+  },
 };
 const DEFAULT_SUITES = ['pipeline', 'hub-ingest'];
 

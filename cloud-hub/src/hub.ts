@@ -5,6 +5,7 @@ import { formatProblem } from '@afferent/device-profiles';
 import { bootstrapAdminToken } from './access/admin-token.js';
 import { publishAck, subscribeHandlers } from './access/broker-bridge.js';
 import { trackGatewayPresence } from './access/gateway-presence.js';
+import { openAlarms } from './alarms/alarms.js';
 import { createMqttAuth } from './access/mqtt-auth.js';
 import { startMqttListener, type MqttListener } from './access/mqtt-listener.js';
 import { buildServer, type HubFastify } from './api/server.js';
@@ -53,7 +54,7 @@ function reachable(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Start a hub: registry, time series, MQTT access, ingest, commands and the API. */
+/** Start a hub: registry, time series, alarms, MQTT access, ingest, commands and the API. */
 export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
   const logger = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
@@ -91,7 +92,9 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     let accepting = true;
     const ack = (gateway: string, ackPayload: Parameters<typeof publishAck>[2]) => publishAck(mqtt.broker, gateway, ackPayload, logger);
     const ingest = new TelemetryIngest({ store: timeseries, ledger: new BatchLedger(timeseries.database), registry, metrics, logger, ack, bus });
+    const alarms = openAlarms({ dataDir: config.dataDir, config: config.alarms, registry, bus, metrics, logger, ack });
     // Stop order: no new messages, then store what is queued, then close the stores.
+    cleanups.push(() => alarms.close());
     cleanups.push(() => ingest.flush());
     cleanups.push(async () => {
       accepting = false;
@@ -114,15 +117,17 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       (gateway: string, payload: Buffer) => { if (accepting) handler(gateway, payload); };
     await subscribeHandlers(mqtt.broker, {
       telemetry: whileAccepting(createTelemetryHandler({ ingest, metrics, logger, ack })),
+      alarms: whileAccepting(alarms.handler),
       status: whileAccepting(createStatusHandler({ gateways: registry.gateways, metrics, logger })),
       inventory: whileAccepting(createInventoryHandler({ registry, metrics, logger })),
       'cmd-result': whileAccepting(createCommandResultHandler({ commands, metrics, logger })),
     }, logger);
 
-    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger, bus, commands });
+    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger, bus, commands, alarms });
     cleanups.push(() => api.close());
     await api.listen({ host: config.http.host, port: config.http.port });
     const httpPort = (api.server.address() as AddressInfo).port;
+    alarms.start();
 
     const hub: RunningHub = {
       apiUrl: `http://${reachable(config.http.host)}:${httpPort}`,

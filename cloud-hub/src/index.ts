@@ -1,6 +1,10 @@
 export { startHub, type RunningHub, type StartHubOptions } from './hub.js';
 export { buildServer, type ApiDeps, type HubFastify } from './api/server.js';
 export { ERROR_CATALOGUE, ApiError, type ErrorCode, type ErrorResponse } from './api/errors.js';
+export { followEvents, type EventFollower } from './api/event-stream-client.js';
+export { HUB_EVENT_TYPES, type HubEvent, type HubEventType } from './bus/hub-events.js';
+export type { AlarmEvent, AlarmEventData } from './alarms/alarm-events.js';
+export type { AlarmTransitionView, AlarmView } from './alarms/alarm-views.js';
 export {
   DEFAULT_HUB_CONFIG, HubConfigFileSchema, LOG_LEVELS, checkHubConfigText, loadHubConfigFile, resolveHubConfig,
   type HubConfig, type HubConfigFile, type HubConfigOverrides, type LogLevel,

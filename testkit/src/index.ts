@@ -1,2 +1,3 @@
 export * from './child-process.js';
 export * from './wait-for.js';
+export * from './tcp-gate.js';

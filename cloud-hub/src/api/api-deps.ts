@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault,
 } from 'fastify';
+import type { AlarmsApi } from '../alarms/alarms.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CommandService } from '../commands/command-service.js';
 import type { Logger } from '../logging/logger.js';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   bus: EventBus;
   /** Commands to devices and their ledger. */
   commands: CommandService;
+  /** Alarm records, their history, and acknowledging or clearing them. */
+  alarms: AlarmsApi;
   /** The clock for default time ranges (tests pin it). */
   now?: () => number;
 }

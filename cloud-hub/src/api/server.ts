@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { registerAlarmRoutes } from '../alarms/alarm-routes.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { registerCommandRoutes } from '../commands/command-routes.js';
 import { installAuth } from './auth-hook.js';
@@ -31,7 +32,7 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Afferent hub API', version: '1', description: 'Devices, profiles, gateways, time series and commands of an Afferent hub.' },
+      info: { title: 'Afferent hub API', version: '1', description: 'Devices, profiles, gateways, time series, alarms and commands of an Afferent hub.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
@@ -53,5 +54,6 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
   registerGatewayRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerCommandRoutes(app, deps);
+  registerAlarmRoutes(app, deps);
   return app;
 }

@@ -29,7 +29,7 @@ describe('hub configuration', () => {
     expect(loadHubConfigFile(path)).toEqual({
       http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883 },
       dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', timeseries: DEFAULT_HUB_CONFIG.timeseries,
-      commands: { defaultExpiryMs: 30_000, resultTimeoutMs: 30_000 },
+      commands: { defaultExpiryMs: 30_000, resultTimeoutMs: 30_000 }, alarms: { webhooks: [], rules: [] },
     });
     expect(loadHubConfigFile(path, { host: '127.0.0.1', httpPort: 0, mqttPort: 1884, dataDir: 'elsewhere' })).toMatchObject({
       http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 1884 }, dataDir: resolve('elsewhere'),

@@ -7,6 +7,7 @@ import { Type, type Static } from 'typebox';
 import {
   checkTimeseriesConfig, DEFAULT_TIMESERIES_CONFIG, resolveTimeseriesConfig, TimeseriesConfigSchema, type TimeseriesConfig,
 } from '../timeseries/timeseries-config.js';
+import { AlarmsConfigSchema, checkAlarmsConfig, resolveAlarmsConfig, type AlarmsConfig } from '../alarms/alarm-config.js';
 
 /**
  * The hub's configuration file. Every field is optional: a hub with no file at
@@ -29,7 +30,7 @@ export const HubConfigFileSchema = Type.Object(
     http: Type.Optional(Listener),
     /** The MQTT listener gateways connect to (plain TCP). */
     mqtt: Type.Optional(Listener),
-    /** Where registry.db and timeseries.db live. */
+    /** Where registry.db, timeseries.db and alarms.db live. */
     dataDir: Type.Optional(Type.String({ minLength: 1, expected: 'a folder path' })),
     /** Extra profile folders, loaded after the built-in library. */
     profileDirs: Type.Optional(Type.Array(Type.String({ minLength: 1, expected: 'a folder path' }))),
@@ -45,6 +46,8 @@ export const HubConfigFileSchema = Type.Object(
       },
       { additionalProperties: false },
     )),
+    /** Alarm webhooks and hub rules. */
+    alarms: Type.Optional(AlarmsConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -59,6 +62,7 @@ export interface HubConfig {
   logLevel: LogLevel;
   timeseries: TimeseriesConfig;
   commands: { defaultExpiryMs: number; resultTimeoutMs: number };
+  alarms: AlarmsConfig;
 }
 
 /** What command-line flags may override. */
@@ -77,6 +81,7 @@ export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   logLevel: 'info',
   timeseries: DEFAULT_TIMESERIES_CONFIG,
   commands: { defaultExpiryMs: 60_000, resultTimeoutMs: 30_000 },
+  alarms: { webhooks: [], rules: [] },
 });
 
 /**
@@ -105,6 +110,7 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       defaultExpiryMs: file.commands?.defaultExpiry !== undefined ? parseDuration(file.commands.defaultExpiry) : DEFAULT_HUB_CONFIG.commands.defaultExpiryMs,
       resultTimeoutMs: file.commands?.resultTimeout !== undefined ? parseDuration(file.commands.resultTimeout) : DEFAULT_HUB_CONFIG.commands.resultTimeoutMs,
     },
+    alarms: resolveAlarmsConfig(file.alarms),
   };
 }
 
@@ -125,7 +131,7 @@ export function checkHubConfigText(text: string, source: string, fileDir: string
       more.push({ path: ['profileDirs', index], message: `no such folder: ${path}` });
     }
   });
-  return { config, problems: locateProblems(doc, more) };
+  return { config, problems: locateProblems(doc, [...more, ...checkAlarmsConfig(config.alarms)]) };
 }
 
 /** Read and check a config file; throws ValidationError listing every problem. */

@@ -1,12 +1,37 @@
 import type { SqliteDatabase, Statement } from '../storage/sqlite.js';
 
 /**
+ * The ledger's tables, for a migration of each database that stores outbox
+ * batches (alarms-schema.ts; timeseries-schema.ts states the same tables in
+ * its first migration). A shipped migration never changes: change the ledger
+ * with a new migration in every such database.
+ */
+export const BATCH_LEDGER_TABLES = `
+  CREATE TABLE ingested_batches (
+    gateway TEXT NOT NULL,
+    epoch   TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    stored  INTEGER NOT NULL,
+    PRIMARY KEY (gateway, epoch, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE ingest_low (
+    gateway TEXT NOT NULL,
+    epoch   TEXT NOT NULL,
+    low     INTEGER NOT NULL,           -- every seq below was acked and will never be sent again
+    PRIMARY KEY (gateway, epoch)
+  ) WITHOUT ROWID;
+`;
+
+/**
  * Which outbox batches are already stored: `(gateway, epoch, seq)` names a
  * batch for ever, and `low` (the lowest seq the agent still holds) says that
  * everything below it was acked and will never come again, so those rows can
- * go and any such seq is a duplicate. It lives in the time series database so
- * "stored" commits with the samples (see timeseries-schema.ts); because it is
- * on disk, duplicates are recognised across hub restarts.
+ * go and any such seq is a duplicate. Each kind of batch keeps its ledger in
+ * the database that stores its content (telemetry in timeseries.db, alarm
+ * transitions in alarms.db), so "stored" commits with what was stored; because
+ * it is on disk, duplicates are recognised across hub restarts. Telemetry and
+ * alarms share one seq space per outbox, so each ledger simply never sees the
+ * other kind's seqs, and `low` holds for both.
  */
 export class BatchLedger {
   private readonly s: {

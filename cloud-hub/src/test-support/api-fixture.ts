@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openAlarms } from '../alarms/alarms.js';
 import { buildServer, type HubFastify } from '../api/server.js';
 import type { Command } from '@afferent/device-profiles';
 import { InProcessEventBus } from '../bus/event-bus.js';
@@ -13,7 +14,7 @@ import { SqliteTimeseriesStore } from '../timeseries/sqlite/sqlite-timeseries-st
 
 export const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 
-/** The API over a real registry and store in a temp folder, with one token per role; no listening socket. */
+/** The API over a real registry and stores in a temp folder, with one token per role; no listening socket. */
 export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'afferent-api-'));
   const registry = Registry.open(dir);
@@ -31,7 +32,8 @@ export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
     deliver: (gateway, command) => void published.push({ gateway, command }),
     isReady: (gateway) => listening.has(gateway),
   });
-  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, commands, logger, now: () => NOW });
+  const alarms = openAlarms({ dataDir: dir, config: { webhooks: [], rules: [] }, registry, bus, metrics, logger, ack: () => {} });
+  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, commands, alarms, logger, now: () => NOW });
   const tokens = {
     viewer: registry.tokens.create('viewer', 'test viewer'),
     operator: registry.tokens.create('operator', 'test operator'),
@@ -39,11 +41,12 @@ export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
   };
   const auth = (role: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[role]}` });
   return {
-    dir, registry, timeseries, metrics, bus, app, tokens, auth, commands, published, listening,
+    dir, registry, timeseries, metrics, bus, alarms, app, tokens, auth, commands, published, listening,
     async close() {
       await app.close();
       commands.stop();
       ledger.close();
+      await alarms.close();
       timeseries.close();
       registry.close();
       rmSync(dir, { recursive: true, force: true });
