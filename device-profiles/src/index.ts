@@ -8,6 +8,7 @@ export * from './profile/profile-schema.js';
 export * from './profile/profile-check.js';
 export * from './profile/profile-loader.js';
 export * from './protocol/modbus.js';
+export * from './protocol/modbus-connection.js';
 export * from './protocol/opcua.js';
 export * from './protocol/coap.js';
 export * from './protocol/mqtt.js';

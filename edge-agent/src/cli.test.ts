@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfileLibrary } from '@afferent/device-profiles';
+import { startModbusSimulator } from '@afferent/simulators';
 import { tempDirs } from './test-support/temp-dir.js';
 import { waitFor } from './test-support/wait-for.js';
 
@@ -58,7 +59,7 @@ describe('edge-agent CLI (compiled)', () => {
       `${path}:5 devices[1].id: duplicate device id "m1" (first at devices[0])`,
       `${path}:6 devices[2].profile: unknown profile "x"; known: ${[...loadProfileLibrary().profiles.keys()].sort().join(', ')}`,
       `${path}:7 devices[3].connection.url: missing (required)`,
-      `${path}:7 devices[3].connection.host: unknown field; known fields: url, unitId, timeout`,
+      `${path}:7 devices[3].connection.host: unknown field; known fields: url, unitId, timeout, baudRate, parity, dataBits, stopBits`,
       `${path}:8 outbox.maxBytes: expected a size in bytes, or with a unit such as 256MiB or 1GB, got "lots"`,
       `${path}: 6 problems`,
     ]);
@@ -77,6 +78,17 @@ describe('edge-agent CLI (compiled)', () => {
     const { code, stderr } = await cli('frobnicate');
     expect(code).toBe(2);
     expect(stderr).toMatch(/^usage:/);
+  });
+
+  it('scan modbus finds the units on a line and prints JSON', async () => {
+    const sim = await startModbusSimulator({ devices: [{ unitId: 4, profile: loadProfileLibrary().profiles.get('xy-md02')! }] });
+    try {
+      const { code, stdout, stderr } = await cli('scan', 'modbus', '--host', '127.0.0.1', '--port', String(sim.port), '--units', '3-4', '--ranges', 'input:1-2', '--json');
+      expect({ code, stderr }).toEqual({ code: 0, stderr: 'unit 3 (1/2)… 0 found\nunit 4 (2/2)… 0 found\n' });
+      expect(JSON.parse(stdout)).toMatchObject({ scanned: 2, units: [{ unitId: 4, probe: 'data', readable: [{ table: 'input', from: 1, to: 2 }] }] });
+    } finally {
+      await sim.close();
+    }
   });
 
   it('run prints one ready line, serves status, and stops cleanly on SIGTERM', async () => {

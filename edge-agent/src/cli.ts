@@ -2,12 +2,13 @@
 import { parseArgs } from 'node:util';
 import { ValidationError, formatProblem } from '@afferent/device-profiles';
 import { startAgent } from './agent.js';
+import { SCAN_MODBUS_USAGE, scanModbusCommand } from './commands/scan-modbus.js';
 import { loadAgentConfig, type AgentConfig } from './config/agent-config.js';
 
 const USAGE = `usage:
   edge-agent run --config FILE     poll the devices and forward to the hub
   edge-agent check-config FILE     check a configuration and list every problem
-`;
+${SCAN_MODBUS_USAGE}`;
 
 /** Load a config, or print every problem and return undefined. */
 function load(path: string): AgentConfig | undefined {
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } }, strict: true });
     if (values.config) return run(values.config);
   }
+  if (command === 'scan' && rest[0] === 'modbus') return scanModbusCommand(rest.slice(1));
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return 0;

@@ -8,7 +8,11 @@ import type { DeviceInstance } from './device-instance.js';
 /** A device instance against its profile: the connection must suit the profile's protocol. */
 export function checkDeviceInstance(instance: DeviceInstance, profile: DeviceProfile | undefined): Problem[] {
   if (!profile) return [{ path: ['profile'], message: `unknown profile "${instance.profile}"` }];
-  const problems = checkSchema(PROTOCOL_TABLE[profile.protocol].connection, instance.connection, ['connection']);
+  const spec = PROTOCOL_TABLE[profile.protocol];
+  const problems = checkSchema(spec.connection, instance.connection, ['connection']);
+  if (problems.length === 0 && spec.checkConnection) {
+    problems.push(...spec.checkConnection(instance.connection as never).map((p) => ({ ...p, path: ['connection', ...p.path] })));
+  }
   if (instance.alarms) {
     const { alarms, problems: overrideProblems } = effectiveAlarms(profile, instance.alarms);
     problems.push(...overrideProblems);

@@ -128,21 +128,3 @@ export function checkModbusProfile(profile: DeviceProfile): Problem[] {
   });
   return problems;
 }
-
-/** Where a Modbus device is: `tcp://host:port` and its unit id. */
-export const ModbusConnectionSchema = Type.Object(
-  {
-    url: Type.String({ pattern: '^tcp://[A-Za-z0-9.\\-\\[\\]:]+$', expected: 'a Modbus TCP address such as tcp://192.168.1.20:502' }),
-    unitId: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-    /** Per-request timeout; default 1s. */
-    timeout: Type.Optional(Type.String({ pattern: '^\\d+(ms|s)$', expected: 'a timeout such as 500ms or 2s' })),
-  },
-  { additionalProperties: false },
-);
-export type ModbusConnection = Static<typeof ModbusConnectionSchema>;
-
-export function parseModbusTcpUrl(url: string): { host: string; port: number } {
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'tcp:') throw new Error(`not a Modbus TCP url: ${url}`);
-  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port ? Number(parsed.port) : 502 };
-}

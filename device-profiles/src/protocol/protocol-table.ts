@@ -2,7 +2,8 @@ import type { TSchema } from 'typebox';
 import type { Problem } from '../validation/problem.js';
 import type { DeviceProfile, Protocol } from '../profile/profile-schema.js';
 import { checkCoapProfile, CoapConnectionSchema } from './coap.js';
-import { checkModbusProfile, ModbusConnectionSchema } from './modbus.js';
+import { checkModbusProfile } from './modbus.js';
+import { checkModbusConnection, ModbusConnectionSchema } from './modbus-connection.js';
 import { checkMqttProfile, MqttConnectionSchema } from './mqtt.js';
 import { checkOpcuaProfile, OpcuaConnectionSchema } from './opcua.js';
 
@@ -12,10 +13,12 @@ export interface ProtocolSpec {
   checkProfile(profile: DeviceProfile): Problem[];
   /** The shape of `connection` in a device instance. */
   connection: TSchema;
+  /** Checks of a connection beyond its schema (run only once the schema passed); paths are relative to `connection`. */
+  checkConnection?(connection: never): Problem[];
 }
 
 export const PROTOCOL_TABLE: Record<Protocol, ProtocolSpec> = {
-  modbus: { checkProfile: checkModbusProfile, connection: ModbusConnectionSchema },
+  modbus: { checkProfile: checkModbusProfile, connection: ModbusConnectionSchema, checkConnection: checkModbusConnection },
   opcua: { checkProfile: checkOpcuaProfile, connection: OpcuaConnectionSchema },
   coap: { checkProfile: checkCoapProfile, connection: CoapConnectionSchema },
   mqtt: { checkProfile: checkMqttProfile, connection: MqttConnectionSchema },

@@ -112,9 +112,22 @@ logLevel: debug
   it('checks the connection against the profile\'s protocol', () => {
     const text = VALID.replace('{ url: "tcp://10.0.0.5:502", unitId: 1 }', '{ url: "opc.tcp://10.0.0.5:4840", unitId: 300, port: 502 }');
     expect(problemsOf(text)).toEqual([
-      'agent.yaml:8 devices[0].connection.port: unknown field; known fields: url, unitId, timeout',
-      'agent.yaml:8 devices[0].connection.url: expected a Modbus TCP address such as tcp://192.168.1.20:502, got "opc.tcp://10.0.0.5:4840"',
+      'agent.yaml:8 devices[0].connection.port: unknown field; known fields: url, unitId, timeout, baudRate, parity, dataBits, stopBits',
+      'agent.yaml:8 devices[0].connection.url: expected a Modbus address such as tcp://192.168.1.20:502 or rtu:/dev/ttyUSB0, got "opc.tcp://10.0.0.5:4840"',
       'agent.yaml:8 devices[0].connection.unitId: expected an integer 0–255, got 300',
+    ]);
+  });
+
+  it('accepts devices on serial ports, and refuses serial settings on tcp and units of one bus at different speeds', () => {
+    const serial = VALID
+      .replace('{ url: "tcp://10.0.0.5:502", unitId: 1 }', '{ url: "rtu:/dev/ttyUSB0", unitId: 1, baudRate: 19200, parity: even }')
+      .replace('{ url: "tcp://10.0.0.6:502", unitId: 3, timeout: 500ms }', '{ url: "rtu:///dev/ttyUSB0", unitId: 3, baudRate: 19200, parity: even, timeout: 500ms }');
+    expect(load(serial).config().devices.map((d) => d.connection.url)).toEqual(['rtu:/dev/ttyUSB0', 'rtu:///dev/ttyUSB0']);
+    expect(problemsOf(serial.replace('unitId: 3, baudRate: 19200', 'unitId: 3, baudRate: 9600'))).toEqual([
+      'agent.yaml:12 devices[1].connection: /dev/ttyUSB0 runs at 19200 8E1 for devices[0] (meter-1), not 9600 8E1: the units on one bus share its speed and framing',
+    ]);
+    expect(problemsOf(VALID.replace('{ url: "tcp://10.0.0.5:502", unitId: 1 }', '{ url: "tcp://10.0.0.5:502", unitId: 1, stopBits: 2 }'))).toEqual([
+      'agent.yaml:8 devices[0].connection.stopBits: stopBits applies to serial lines (rtu:/dev/…) only; tcp://10.0.0.5:502 is Modbus TCP, where the gateway sets the line',
     ]);
   });
 

@@ -4,9 +4,10 @@ import { Value } from 'typebox/value';
 import {
   BUILTIN_PROFILES_DIR, DEVICE_DEFAULTS, DeviceInstanceSchema, ValidationError,
   checkDeviceInstance, checkSchema, loadProfileLibrary, locateProblems, parseDuration, parseYamlSource,
-  type DeviceInstance, type DeviceProfile, type Problem,
+  type DeviceInstance, type DeviceProfile, type ModbusConnection, type Problem,
 } from '@afferent/device-profiles';
 import { DRIVER_TABLE } from '../drivers/driver-table.js';
+import { checkSharedSerialPorts } from './serial-port-check.js';
 import { AGENT_DEFAULTS, AgentConfigSchema, MIN_INTERVAL_MS, parseSize, type AgentConfigFile } from './agent-config-schema.js';
 
 export { AgentConfigSchema, AGENT_DEFAULTS } from './agent-config-schema.js';
@@ -116,6 +117,7 @@ function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): P
   if (!Array.isArray(devices)) return [];
   const problems: Problem[] = [];
   const firstIndex = new Map<string, number>();
+  const modbus: { index: number; id: string; connection: ModbusConnection }[] = [];
   devices.forEach((device: unknown, index) => {
     if (!Value.Check(DeviceInstanceSchema, device)) return;
     const at = (...path: (string | number)[]) => ['devices', index, ...path];
@@ -128,7 +130,9 @@ function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): P
       const known = [...profiles.keys()].sort().join(', ');
       problems.push({ path: at('profile'), message: `unknown profile "${device.profile}"; known: ${known}` });
     } else {
-      problems.push(...checkDeviceInstance(device, profile).map((p) => ({ ...p, path: at(...p.path) })));
+      const instanceProblems = checkDeviceInstance(device, profile);
+      problems.push(...instanceProblems.map((p) => ({ ...p, path: at(...p.path) })));
+      if (profile.protocol === 'modbus' && instanceProblems.length === 0) modbus.push({ index, id: device.id, connection: device.connection as ModbusConnection });
       if (!DRIVER_TABLE[profile.protocol]) {
         const drivers = Object.keys(DRIVER_TABLE).join(', ');
         problems.push({ path: at('profile'), message: `profile "${profile.profile}" speaks ${profile.protocol}, and this agent has no ${profile.protocol} driver yet (drivers: ${drivers})` });
@@ -137,6 +141,7 @@ function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): P
     const interval = parseDuration(device.interval ?? DEVICE_DEFAULTS.interval);
     if (interval < MIN_INTERVAL_MS) problems.push({ path: at('interval'), message: `at least ${MIN_INTERVAL_MS}ms, got ${device.interval}` });
   });
+  problems.push(...checkSharedSerialPorts(modbus));
   return problems;
 }
 

@@ -1,38 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { POINT_CODECS, isReadable, parseProfile, type DeviceProfile, type PointValue } from '@afferent/device-profiles';
+import { parseProfile, type DeviceProfile, type PointValue } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import { waitFor } from '../../test-support/wait-for.js';
-import { DriverError, type DeviceSession, type Driver, type RawReadResult } from '../driver.js';
+import type { DeviceSession, Driver } from '../driver.js';
 import { createModbusDriver } from './modbus-driver.js';
-
-const PROFILE = parseProfile(`profile: test-every-table
-version: 1
-protocol: modbus
-modbus: { table: input }
-points:
-  - { name: temperature, type: int16, scale: 0.1, modbus: { address: 0 } }
-  - { name: energy, type: uint32, modbus: { address: 1 } }
-  - { name: power, type: float32, modbus: { address: 3, wordOrder: little } }
-  - { name: total, type: float64, modbus: { address: 5 } }
-  - { name: counter, type: int64, modbus: { address: 9, byteOrder: little } }
-  - { name: model, type: string, modbus: { address: 13, length: 4 } }
-  - { name: setpoint, type: int16, scale: 0.1, min: 5, max: 35, access: rw, modbus: { table: holding, address: 100 } }
-  - { name: mode, type: uint16, access: rw, enum: { 0: "off", 1: auto, 2: manual }, modbus: { table: holding, address: 101 } }
-  - { name: running, type: bool, access: rw, modbus: { table: holding, address: 102, bit: 0 } }
-  - { name: tripped, type: bool, access: rw, modbus: { table: holding, address: 102, bit: 3 } }
-  - { name: limit, type: int32, access: rw, modbus: { table: holding, address: 103 } }
-  - { name: relay1, type: bool, access: rw, modbus: { table: coil, address: 0 } }
-  - { name: relay2, type: bool, access: rw, modbus: { table: coil, address: 1 } }
-  - { name: relay3, type: bool, access: rw, modbus: { table: coil, address: 2 } }
-  - { name: door, type: bool, modbus: { table: discrete, address: 0 } }
-  - { name: smoke, type: bool, modbus: { table: discrete, address: 1 } }
-`, 'test-every-table.yaml');
-
-const VALUES: Record<string, PointValue> = {
-  temperature: -12.3, energy: 3_000_000_000, power: 1234.5, total: -98765.4321, counter: -1_234_567_890_123,
-  model: 'SIM-1', setpoint: 21.5, mode: 'manual', running: true, tripped: false, limit: -70_000,
-  relay1: true, relay2: false, relay3: true, door: true, smoke: false,
-};
+import { PROFILE, VALUES, decode, errorOf, readable, writeValues } from './test-support/every-table.js';
 
 const simulators: ModbusSimulator[] = [];
 const drivers: Driver[] = [];
@@ -51,20 +23,6 @@ function openSession(sim: ModbusSimulator, connection: Record<string, unknown> =
   if (!driver) drivers.push((driver = createModbusDriver()));
   return driver.open({ profile, instance: { id: `dev-${String(connection.unitId ?? 1)}`, profile: profile.profile, connection: { url: sim.url, unitId: 1, ...connection } } });
 }
-
-const readable = (profile: DeviceProfile) => profile.points.filter(isReadable);
-
-/** Decode what the driver read with the profile's codecs, as the agent does. */
-function decode(profile: DeviceProfile, results: RawReadResult): Record<string, PointValue | string> {
-  const values: Record<string, PointValue | string> = {};
-  for (const [name, result] of results) {
-    const point = profile.points.find((p) => p.name === name)!;
-    values[name] = 'raw' in result ? POINT_CODECS.modbus.decode(profile, point, result.raw) : `error ${result.error.kind} ${result.error.code ?? ''}`.trim();
-  }
-  return values;
-}
-
-const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as DriverError);
 
 describe('Modbus TCP driver against the simulator', () => {
   it('reads every table and type, decoded right through the codecs, in planned blocks', async () => {
@@ -99,10 +57,7 @@ describe('Modbus TCP driver against the simulator', () => {
   it('writes coils (FC05, FC15), holding registers (FC06, FC16) and a masked bit, and reads them back', async () => {
     const sim = await simulate();
     const session = openSession(sim);
-    const write = (values: Record<string, PointValue>) => session.write(Object.entries(values).map(([name, value]) => {
-      const point = PROFILE.points.find((p) => p.name === name)!;
-      return { point, raw: POINT_CODECS.modbus.encode(PROFILE, point, value) };
-    }));
+    const write = (values: Record<string, PointValue>) => writeValues(session, values);
     await write({ setpoint: 22.5, limit: -123_456, mode: 'auto', relay2: true });
     await write({ relay1: true, relay2: false, relay3: true });
     const bits = () => session.read(PROFILE.points.filter((p) => p.name === 'running' || p.name === 'tripped')).then((r) => decode(PROFILE, r));

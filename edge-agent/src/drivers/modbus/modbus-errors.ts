@@ -14,7 +14,7 @@ const EXCEPTIONS: Record<number, string> = {
 };
 
 /** Exceptions where a gateway says the unit behind it cannot be reached: the whole device is down, not one point. */
-const GATEWAY_EXCEPTIONS = new Set([10, 11]);
+export const GATEWAY_EXCEPTIONS: ReadonlySet<number> = new Set([10, 11]);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN',

@@ -4,7 +4,7 @@ import {
 } from '@afferent/device-profiles';
 import { DriverError, type DeviceSession, type DeviceTarget, type RawReadResult, type RawWrite } from '../driver.js';
 import type { ModbusConnection } from './modbus-connection.js';
-import { readTable, writeCoils, writeRegisters, type ModbusClient } from './modbus-requests.js';
+import type { UnitRequests } from './modbus-requests.js';
 import { planReads, type PlacedPoint, type ReadBlock } from './read-planner.js';
 
 export interface ModbusSessionSettings {
@@ -51,7 +51,7 @@ export class ModbusSession implements DeviceSession {
     for (let i = 0; i < writes.length; ) {
       const coils = this.coilRun(writes, i);
       if (coils) {
-        await this.exchange('write', (client) => writeCoils(client, this.settings.unitId, coils.address, coils.states));
+        await this.exchange('write', (unit) => unit.writeCoils(coils.address, coils.states));
         i += coils.states.length;
         continue;
       }
@@ -67,19 +67,18 @@ export class ModbusSession implements DeviceSession {
   private async writeOne({ point, raw }: RawWrite): Promise<void> {
     const location = modbusLocation(this.target.profile, point);
     const value = raw as ModbusWrite;
-    const unit = this.settings.unitId;
     if (location.table === 'holding' && 'words' in value && value.words.length === location.count) {
-      await this.exchange(`write ${point.name}`, (client) => writeRegisters(client, unit, location.address, value.words));
+      await this.exchange(`write ${point.name}`, (unit) => unit.writeRegisters(location.address, value.words));
     } else if (location.table === 'holding' && 'maskedBit' in value) {
       const mask = 1 << value.maskedBit.bit;
-      // Read-modify-write in one exchange: nothing else on the connection runs between the read and the write.
-      await this.exchange(`write ${point.name}`, async (client) => {
-        const [current] = (await readTable(client, unit, 'holding', location.address, 1)) as number[];
+      // Read-modify-write in one exchange: nothing else on the line runs between the read and the write.
+      await this.exchange(`write ${point.name}`, async (unit) => {
+        const [current] = (await unit.readTable('holding', location.address, 1)) as number[];
         const next = value.maskedBit.value ? current! | mask : current! & ~mask & 0xffff;
-        await writeRegisters(client, unit, location.address, [next]);
+        await unit.writeRegisters(location.address, [next]);
       });
     } else if (location.table === 'coil' && 'bit' in value) {
-      await this.exchange(`write ${point.name}`, (client) => writeCoils(client, unit, location.address, [value.bit]));
+      await this.exchange(`write ${point.name}`, (unit) => unit.writeCoils(location.address, [value.bit]));
     } else {
       throw new DriverError('protocol', `${this.where}: cannot write ${JSON.stringify(raw)} to point ${point.name} (${location.table} ${location.address})`);
     }
@@ -116,12 +115,12 @@ export class ModbusSession implements DeviceSession {
 
   private readBlock(block: ReadBlock): Promise<number[] | boolean[]> {
     const what = `read ${block.table} ${block.address}+${block.count}`;
-    return this.exchange(what, (client) => readTable(client, this.settings.unitId, block.table, block.address, block.count));
+    return this.exchange(what, (unit) => unit.readTable(block.table, block.address, block.count));
   }
 
-  private async exchange<T>(what: string, run: (client: ModbusClient) => Promise<T>): Promise<T> {
+  private async exchange<T>(what: string, run: (unit: UnitRequests) => Promise<T>): Promise<T> {
     try {
-      return await this.connection.run(this.settings.timeoutMs, run);
+      return await this.connection.run(this.settings.unitId, this.settings.timeoutMs, run);
     } catch (error) {
       const failure = asDriverError(error);
       // Name the device and the request; the connection only knows host and port.

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Install the Afferent edge agent on a Debian-based gateway (Raspberry Pi OS,
+# Debian, Ubuntu) from a built source tree (`npm ci && npm run build` done).
+#
+#   sudo deploy/gateway/install.sh [--prefix /opt/afferent] [--no-systemd]
+#
+# Installs the agent and the shared profiles under the prefix with production
+# dependencies only, a system user `afferent`, /etc/afferent/agent.yaml (from the
+# example, never overwritten), and the systemd unit. better-sqlite3 and the
+# serial port binding are native: without a prebuilt binary for the platform they
+# build from source, which needs python3, make and g++.
+set -euo pipefail
+
+PREFIX=/opt/afferent
+SYSTEMD=yes
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) PREFIX="$2"; shift 2 ;;
+    --no-systemd) SYSTEMD=no; shift ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+done
+
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+for built in device-profiles/dist edge-agent/dist; do
+  [ -d "$SRC/$built" ] || { echo "$SRC/$built is missing: run 'npm ci && npm run build' first" >&2; exit 1; }
+done
+
+echo "installing into $PREFIX"
+mkdir -p "$PREFIX"
+cp "$SRC/package.json" "$SRC/package-lock.json" "$PREFIX/"
+for pkg in device-profiles edge-agent; do
+  rm -rf "${PREFIX:?}/$pkg"
+  mkdir -p "$PREFIX/$pkg"
+  cp -r "$SRC/$pkg/package.json" "$SRC/$pkg/dist" "$PREFIX/$pkg/"
+  [ -d "$SRC/$pkg/profiles" ] && cp -r "$SRC/$pkg/profiles" "$PREFIX/$pkg/"
+done
+# Only the agent's workspace and what it needs at run time.
+(cd "$PREFIX" && npm ci --omit=dev --workspace @afferent/edge-agent --include-workspace-root=false --no-audit --no-fund)
+
+if ! id afferent >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/afferent --shell /usr/sbin/nologin afferent
+fi
+mkdir -p /etc/afferent
+if [ ! -f /etc/afferent/agent.yaml ]; then
+  install -m 0640 -o root -g afferent "$SRC/deploy/gateway/agent.example.yaml" /etc/afferent/agent.yaml
+  echo "wrote /etc/afferent/agent.yaml: set the gateway id, the hub and the devices"
+fi
+
+if [ "$SYSTEMD" = yes ]; then
+  sed "s#/opt/afferent#$PREFIX#g" "$SRC/deploy/systemd/afferent-edge-agent.service" > /etc/systemd/system/afferent-edge-agent.service
+  systemctl daemon-reload
+  echo "then: systemctl enable --now afferent-edge-agent"
+fi
+echo "check the configuration with: node $PREFIX/edge-agent/dist/cli.js check-config /etc/afferent/agent.yaml"
