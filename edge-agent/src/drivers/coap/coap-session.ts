@@ -1,5 +1,6 @@
 import type { DeviceProfile, PayloadRaw, PayloadWrite, ProfilePoint } from '@afferent/device-profiles';
 import { DriverError, type DeviceSession, type DeviceTarget, type PushEvents, type RawListener, type RawReadResult, type RawWrite } from '../driver.js';
+import { checkPayload } from '../payload-check.js';
 import type { CoapClient, CoapReply } from './coap-client.js';
 import { PathObservation } from './coap-observation.js';
 
@@ -41,8 +42,12 @@ export class CoapSession implements DeviceSession {
       const reply = await this.client.request(this.settings.url, { method: 'GET', path, timeoutMs: this.settings.timeoutMs }).catch((error: unknown) => {
         throw this.named(error, `read ${path}`);
       });
-      const outcome = reply.code === '2.05' ? { raw: rawOf(reply) } : { error: this.refusal(`read ${path}`, reply) };
-      for (const point of members) results.set(point.name, outcome);
+      const refusal = reply.code === '2.05' ? undefined : this.refusal(`read ${path}`, reply);
+      const raw = rawOf(reply);
+      for (const point of members) {
+        const error = refusal ?? checkPayload('coap', this.target.profile, point, raw, `${this.where} read ${path}`);
+        results.set(point.name, error ? { error } : { raw });
+      }
     }));
     // No answer on any resource: the device is down, and the other resources' answers would be partial news.
     const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -73,7 +78,11 @@ export class CoapSession implements DeviceSession {
         value: (reply) => {
           const raw = rawOf(reply);
           const t = Date.now();
-          for (const point of members) listener(point.name, raw, t);
+          for (const point of members) {
+            const garbage = checkPayload('coap', this.target.profile, point, raw, `${this.where} observe ${path}`);
+            if (garbage) events?.pointFailed(point.name, garbage);
+            else listener(point.name, raw, t);
+          }
         },
         alive: (t) => events?.alive(t),
         lost: (error) => events?.lost(this.named(error, `observe ${path}`)),
