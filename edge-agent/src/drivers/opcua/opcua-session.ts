@@ -91,7 +91,9 @@ export class OpcuaSession implements DeviceSession {
       queueSize: point.opcua!.queueSize ?? profile.opcua?.queueSize ?? DEFAULT_QUEUE_SIZE,
       deliver: (value: DataValue) => {
         const result = this.result(point, value);
-        if ('raw' in result) listener(point.name, result.raw, value.sourceTimestamp?.getTime() ?? Date.now());
+        // The agent's clock, as for every protocol: a PLC's clock may be off, and a value unchanged
+        // since yesterday carries yesterday's source timestamp.
+        if ('raw' in result) listener(point.name, result.raw, Date.now());
         else events?.pointFailed(point.name, result.error);
       },
       failed: (error: DriverError) => events?.pointFailed(point.name, error),
