@@ -16,6 +16,7 @@ const TYPES: Record<string, PointType> = {
  */
 export function profileDraft(variables: readonly BrowsedVariable[], options: { name: string; endpoint: string }): string {
   const used = new Set<string>();
+  const common = commonSegments(variables.map((v) => v.path));
   const points = [];
   const skipped: string[] = [];
   for (const variable of variables) {
@@ -25,7 +26,7 @@ export function profileDraft(variables: readonly BrowsedVariable[], options: { n
       continue;
     }
     const access = variable.writable ? (variable.readable ? 'rw' : 'w') : undefined;
-    points.push({ name: uniqueName(variable.path, used), type, ...(access && { access }), opcua: { nodeId: variable.nodeId } });
+    points.push({ name: uniqueName(variable.path.split('/').slice(common).join('/'), used), type, ...(access && { access }), opcua: { nodeId: variable.nodeId } });
   }
   const header = [
     `# Drafted by \`edge-agent browse opcua\` from ${options.endpoint} on ${new Date().toISOString().slice(0, 10)}.`,
@@ -34,6 +35,15 @@ export function profileDraft(variables: readonly BrowsedVariable[], options: { n
   ];
   const body = stringify({ profile: options.name, version: 1, protocol: 'opcua', opcua: { mode: 'subscribe' }, points }, { lineWidth: 0 });
   return `${header.join('\n')}\n${body}`;
+}
+
+/** Leading path segments every variable shares (the device's own folder): not worth repeating in each name. */
+function commonSegments(paths: readonly string[]): number {
+  const split = paths.map((p) => p.split('/'));
+  const shortest = Math.min(...split.map((s) => s.length - 1));
+  let n = 0;
+  while (n < shortest && split.every((s) => s[n] === split[0]![n])) n++;
+  return n;
 }
 
 /** `Boiler1/Drum/Level` → `boiler1_drum_level`; a clash gets `_2`, `_3`. */
