@@ -5,12 +5,7 @@ import { AGENT_DEFAULTS } from '../config/agent-config-schema.js';
 import { browseEndpoint } from '../drivers/opcua/opcua-browse.js';
 import { OPCUA_DEFAULT_TIMEOUT_MS } from '../drivers/opcua/opcua-driver.js';
 import { profileDraft } from '../drivers/opcua/opcua-profile-draft.js';
-
-export const BROWSE_USAGE = `  edge-agent browse opcua --endpoint URL [--root NODE] [--depth N] [--security None|Sign|SignAndEncrypt]
-                    [--user U --password P] [--accept-unknown-certificate] [--data DIR]
-                    [--profile-draft FILE [--profile-name NAME]]
-                                      list the server's variables (DataType, access); draft a profile of them
-`;
+import { BROWSE_USAGE } from './usage.js';
 
 /** `edge-agent browse opcua`: walk a server's address space, print its variables, and optionally draft a profile. */
 export async function browseOpcua(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {

@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 import { rejectedCertificates, trustServerCertificate, type CertificateInfo } from '../drivers/opcua/opcua-trust-store.js';
-
-export const OPCUA_TRUST_USAGE = `  edge-agent opcua-trust --data DIR --list            server certificates the agent refused
-  edge-agent opcua-trust --data DIR THUMBPRINT|FILE   trust one (a refused one by thumbprint, or a file)
-`;
+import { OPCUA_TRUST_USAGE } from './usage.js';
 
 const line = (c: CertificateInfo) => `${c.thumbprint}  ${c.applicationUri ?? '(no URI)'}  ${c.subject}  valid to ${c.validTo}`;
 

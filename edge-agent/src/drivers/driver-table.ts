@@ -4,7 +4,8 @@ import type { Driver } from './driver.js';
 import { createCoapDriver } from './coap/coap-driver.js';
 import { createModbusDriver } from './modbus/modbus-driver.js';
 import { createMqttDriver } from './mqtt/mqtt-driver.js';
-import { createOpcuaDriver } from './opcua/opcua-driver.js';
+import { lazyDriver } from './lazy-driver.js';
+import { pushesPoint } from './opcua/opcua-mode.js';
 
 /** What every driver may use: the agent's log, and its data folder (the OPC UA PKI lives there). */
 export type DriverFactory = (options: { log?: Logger; dataDir: string }) => Driver;
@@ -16,7 +17,7 @@ export type DriverFactory = (options: { log?: Logger; dataDir: string }) => Driv
  */
 export const DRIVER_TABLE: Partial<Record<Protocol, DriverFactory>> = {
   modbus: createModbusDriver,
-  opcua: createOpcuaDriver,
+  opcua: (options) => lazyDriver('opcua', async () => (await import('./opcua/opcua-driver.js')).createOpcuaDriver(options), pushesPoint),
   coap: createCoapDriver,
   mqtt: createMqttDriver,
 };

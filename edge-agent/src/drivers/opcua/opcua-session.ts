@@ -1,8 +1,9 @@
-import { parseDuration, type DeviceProfile, type ProfilePoint } from '@afferent/device-profiles';
+import { parseDuration, type ProfilePoint } from '@afferent/device-profiles';
 import { AttributeIds, type DataValue } from 'node-opcua';
 import { DriverError, type DeviceSession, type DeviceTarget, type PushEvents, type RawListener, type RawReadResult, type RawWrite } from '../driver.js';
 import { statusError, toDriverError } from './opcua-errors.js';
 import type { OpcuaEndpoint } from './opcua-endpoint.js';
+import { pushesPoint } from './opcua-mode.js';
 import type { PushClient, PushItem } from './opcua-subscriptions.js';
 import { toVariant } from './opcua-variant.js';
 
@@ -10,10 +11,6 @@ import { toVariant } from './opcua-variant.js';
 export const DEFAULT_QUEUE_SIZE = 10;
 /** Nodes per Read or Write request when the server sets no limit. */
 const DEFAULT_NODES_PER_CALL = 1000;
-
-export function pushesPoint(profile: DeviceProfile, point: ProfilePoint): boolean {
-  return (point.opcua?.mode ?? profile.opcua?.mode ?? 'subscribe') === 'subscribe';
-}
 
 /**
  * One device on a shared endpoint. Reads and writes go straight to the
