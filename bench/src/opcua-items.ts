@@ -29,7 +29,7 @@ export async function run(options: OpcuaItemsOptions = {}): Promise<BenchResult>
     scenario: {
       devices: [{
         profile: 'bench-plc', count: 1, idPrefix: 'plc',
-        signals: Object.fromEntries(Array.from({ length: items }, (_, i) => [name(i), { kind: 'sine', min: 0, max: 1000, period: `${20 + (i % 40)}s`, phase: i % 7 }])),
+        signals: Object.fromEntries(Array.from({ length: items }, (_, i) => [name(i), { kind: 'sine', min: 0, max: 1000, period: `${20 + (i % 40)}s`, phase: (i % 7) / 7 }])),
       }],
     },
     devices: (devices) => devices.map((d) => ({ ...d, interval: '1s' })),
