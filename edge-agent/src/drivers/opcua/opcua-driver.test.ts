@@ -91,19 +91,29 @@ describe('OPC UA driver against the simulator', () => {
     await waitFor(() => seen.mode?.includes('manual'), { what: 'a value from the last subscription' });
   });
 
-  it('opens another subscription when the server answers BadTooManyMonitoredItems without announcing a limit', async () => {
-    // The server enforces 5 per subscription but the agent is told nothing: it learns from the refusals.
+  it('fills the open subscription before opening another, across the devices of one endpoint', async () => {
     const sim = await simulate({ limits: { maxMonitoredItemsPerSubscription: 5 } });
     const d = driver();
     const session = open(d, sim.endpointUrl);
-    const half = BOILER.points.filter((p) => session.pushes!(p));
-    await watch(session, BOILER, half.slice(0, 4));
-    const second = open(d, sim.endpointUrl, {}, BOILER, 'boiler-again');
-    const { seen, events } = await watch(second, BOILER, half.slice(4));
-    expect(d.subscriptionStats()).toEqual({ subscriptions: 1 + 1, items: 8 });
+    const pushed = BOILER.points.filter((p) => session.pushes!(p));
+    await watch(session, BOILER, pushed.slice(0, 4));
+    const { seen, events } = await watch(open(d, sim.endpointUrl, {}, BOILER, 'boiler-again'), BOILER, pushed.slice(4));
+    expect(d.subscriptionStats()).toEqual({ subscriptions: 2, items: 8 });
     expect(events.failed).toEqual({});
     sim.device().set('level_setpoint', 650);
-    await waitFor(() => seen.level_setpoint?.includes(650), { what: 'a value on the extra subscription' });
+    await waitFor(() => seen.level_setpoint?.includes(650), { what: 'a value on the second subscription' });
+  });
+
+  it('learns from BadTooManyMonitoredItems: another subscription, and a per-point error when the server takes no more at all', async () => {
+    // A server-wide item limit that ServerCapabilities does not announce (the simulator passes it to node-opcua as is).
+    const sim = await simulate({ limits: { maxMonitoredItems: 5 } as OpcuaSimulatorOptions['limits'] });
+    const d = driver();
+    const session = open(d, sim.endpointUrl);
+    const { seen, events } = await watch(session, BOILER);
+    expect(d.subscriptionStats()).toEqual({ subscriptions: 1, items: 5 });
+    expect(Object.values(events.failed).map((e) => e.code)).toEqual(['BadTooManyMonitoredItems', 'BadTooManyMonitoredItems', 'BadTooManyMonitoredItems']);
+    sim.device().set('drum_level', 612);
+    await waitFor(() => seen.drum_level?.includes(612), { what: 'the items that were taken to deliver' });
   });
 
   it("writes a rw point coerced to the node's DataType and reads it back; Bad statuses become DriverErrors", async () => {

@@ -173,6 +173,7 @@ export class SubscriptionPool {
         waiting = [...refused, ...waiting.slice(room)];
         // A fresh subscription that takes nothing means a server-wide limit, not a full subscription.
         if (fresh && refused.length === room) {
+          await this.end(live);
           for (const item of refused) item.failed(new DriverError('device', `${this.owner.url} ${item.nodeId}: BadTooManyMonitoredItems`, 'BadTooManyMonitoredItems'));
           waiting = waiting.slice(refused.length);
         }
