@@ -8,6 +8,7 @@ import type { BenchResult } from './suite.js';
 const SUITES: Record<string, () => Promise<BenchResult>> = {
   pipeline: async () => (await import('./pipeline.js')).run(),
   'hub-ingest': async () => (await import('./hub-ingest.js')).run(),
+  timeseries: async () => (await import('./timeseries.js')).run(),
 };
 const DEFAULT_SUITES = ['pipeline', 'hub-ingest'];
 

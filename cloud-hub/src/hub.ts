@@ -18,7 +18,7 @@ import { TelemetryIngest } from './ingest/telemetry-ingest.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { Registry } from './registry/registry.js';
-import { SqliteTimeseriesStore } from './timeseries/sqlite-timeseries-store.js';
+import { openTimeseriesStore } from './timeseries/open-timeseries-store.js';
 
 export interface StartHubOptions {
   /** Defaults to JSON lines on stdout at `config.logLevel`. */
@@ -73,9 +73,11 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     registry.gateways.markAllOffline();
     const { generated } = bootstrapAdminToken(registry.tokens, options.adminToken ?? process.env.AFFERENT_ADMIN_TOKEN);
 
-    const timeseries = new SqliteTimeseriesStore(join(config.dataDir, 'timeseries.db'));
-    cleanups.push(() => timeseries.close());
     const metrics = new HubMetrics();
+    const timeseries = openTimeseriesStore(config.timeseries, {
+      path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, metrics: metrics.registry, logger,
+    });
+    cleanups.push(() => timeseries.close());
     const bus = new InProcessEventBus((error) => logger.error({ err: error }, 'an event listener failed'));
 
     const auth = createMqttAuth({ gateways: registry.gateways, metrics, logger });

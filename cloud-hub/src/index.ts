@@ -14,7 +14,13 @@ export { GatewayExistsError, type GatewayRecord, type PasswordCheck } from './re
 export { UNKNOWN_PROFILE, type DeviceRecord, type ClaimOutcome } from './registry/device-registry.js';
 export type { ProfileEntry, ProfileSource } from './registry/profile-registry.js';
 export { ROLES, roleAtLeast, type Role, type TokenIdentity } from './registry/token-registry.js';
-export { SqliteTimeseriesStore } from './timeseries/sqlite-timeseries-store.js';
-export type {
-  LatestValue, Sample, SampleQuery, SampleQueryResult, SampleValue, TimeseriesStore, ValueKind,
+export { SqliteTimeseriesStore, type SqliteStoreOptions } from './timeseries/sqlite/sqlite-timeseries-store.js';
+export { InfluxTimeseriesStore, type InfluxStoreOptions } from './timeseries/influx/influx-timeseries-store.js';
+export { openTimeseriesStore } from './timeseries/open-timeseries-store.js';
+export {
+  DEFAULT_TIMESERIES_CONFIG, TimeseriesConfigSchema, type InfluxConfig, type TimeseriesConfig,
+} from './timeseries/timeseries-config.js';
+export {
+  AGGREGATE_FUNCTIONS, type AggregateFunction, type AggregateQuery, type LatestValue, type QueryResult, type RawQuery,
+  type Sample, type SampleValue, type TimedValue, type TimeseriesStore, type ValueKind,
 } from './timeseries/timeseries-store.js';

@@ -97,6 +97,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     outbox,
     inflight: config.uplink.inflight,
     ackTimeoutMs: config.uplink.ackTimeoutMs,
+    ...(config.uplink.backfillRate > 0 ? { backfillRate: config.uplink.backfillRate } : {}),
     inventory: () => inventoryOf(devices, config),
     status: () => ({ version: AGENT_VERSION, backlog: backlog(), devices: observer.snapshot() }),
     log,

@@ -3,8 +3,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 
 /** Response and request shapes of the API: validation, serialisation and the OpenAPI document all come from these. */
 
-const Millis = Type.Integer({ description: 'ms since the epoch' });
-const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String()]);
+export const Millis = Type.Integer({ description: 'ms since the epoch' });
+export const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String()]);
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const LatestValueSchema = Type.Object({ value: Value, t: Millis });
@@ -37,21 +37,6 @@ export const DeviceDetailSchema = Type.Object({
   points: Type.Array(PointSummarySchema, { description: 'the points of the device\'s profile (empty when the profile is unknown)' }),
 });
 export type DeviceDetailView = Static<typeof DeviceDetailSchema>;
-
-export const TelemetrySchema = Type.Object({
-  device: Type.String(),
-  from: Millis,
-  to: Millis,
-  points: Type.Record(Type.String(), Type.Array(Type.Object({ t: Millis, v: Value }))),
-  truncated: Type.Boolean({ description: 'more samples matched than `limit`; ask again from the last t' }),
-});
-
-export const TelemetryQuerySchema = Type.Object({
-  point: Type.Optional(Type.String({ minLength: 1, description: 'only this point' })),
-  from: Type.Optional(Type.String({ description: 'ms since the epoch or ISO 8601; default: `to` minus one hour' })),
-  to: Type.Optional(Type.String({ description: 'ms since the epoch or ISO 8601; default: now' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000, description: 'most samples, over all points' })),
-});
 
 export const ProfileSummarySchema = Type.Object({
   name: Type.String(),

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiFixture, NOW, type ApiFixture } from '../test-support/api-fixture.js';
 
-describe('device, telemetry and profile routes', () => {
+describe('device and profile routes', () => {
   let api: ApiFixture;
   const get = (url: string) => api.app.inject({ url, headers: api.auth('viewer') });
 
@@ -46,35 +46,6 @@ describe('device, telemetry and profile routes', () => {
     const missing = await get('/api/v1/devices/nope');
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'device_not_found', message: 'no device "nope"' } });
-  });
-
-  it('answers raw samples in a time range: the last hour by default, ms or ISO 8601 bounds, a limit', async () => {
-    const lastHour = (await get('/api/v1/devices/meter-1/telemetry')).json();
-    expect(lastHour).toMatchObject({ device: 'meter-1', from: NOW - 3_600_000, to: NOW, truncated: false });
-    expect(lastHour.points.voltage.map((s: { v: number }) => s.v)).toEqual([235, 234, 233, 232, 231]);
-    expect(lastHour.points.relay).toEqual([{ t: NOW - 60_000, v: true }]);
-
-    const iso = (t: number) => new Date(t).toISOString();
-    const range = (await get(`/api/v1/devices/meter-1/telemetry?point=voltage&from=${iso(NOW - 240_000)}&to=${NOW - 120_000}`)).json();
-    expect(range.points).toEqual({ voltage: [{ t: NOW - 240_000, v: 234 }, { t: NOW - 180_000, v: 233 }, { t: NOW - 120_000, v: 232 }] });
-
-    const older = (await get(`/api/v1/devices/meter-1/telemetry?from=0&limit=2`)).json();
-    expect(older).toMatchObject({ truncated: true, points: { voltage: [{ v: 999 }, { v: 235 }] } });
-  });
-
-  it('refuses bad query parameters with the catalogue error', async () => {
-    for (const query of ['limit=abc', 'limit=0', 'limit=100001']) {
-      const response = await get(`/api/v1/devices/meter-1/telemetry?${query}`);
-      expect(response.statusCode, query).toBe(400);
-      expect(response.json(), query).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('limit') } });
-    }
-    expect((await get('/api/v1/devices/meter-1/telemetry?limit=abc')).json().error.message).toBe('query limit: expected an integer 1–100000, got "abc"');
-    const badTime = await get('/api/v1/devices/meter-1/telemetry?from=yesterday');
-    expect(badTime.statusCode).toBe(400);
-    expect(badTime.json()).toEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/^from: expected ms since the epoch or an ISO 8601 time/) } });
-    const reversed = await get(`/api/v1/devices/meter-1/telemetry?from=${NOW}&to=${NOW - 1}`);
-    expect(reversed.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('is after') });
-    expect((await get('/api/v1/devices/nope/telemetry')).json().error.code).toBe('device_not_found');
   });
 
   it('lists profiles and shows one as JSON', async () => {

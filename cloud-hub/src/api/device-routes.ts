@@ -1,22 +1,19 @@
 import { Type } from 'typebox';
+import type { DeviceRecord } from '../registry/device-registry.js';
+import type { Registry } from '../registry/registry.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
-import {
-  DeviceDetailSchema, DeviceSchema, IdParamsSchema, TelemetryQuerySchema, TelemetrySchema,
-} from './api-schemas.js';
+import { DeviceDetailSchema, DeviceSchema, IdParamsSchema } from './api-schemas.js';
 import { ApiError, errorResponses } from './errors.js';
-import { parseTimeRange } from './time-range.js';
 import { deviceDetailView, deviceView } from './views.js';
 
-const DEFAULT_LIMIT = 10_000;
+export function findDevice(registry: Registry, id: string): DeviceRecord {
+  const device = registry.devices.get(id);
+  if (!device) throw new ApiError('device_not_found', `no device ${JSON.stringify(id)}`);
+  return device;
+}
 
 export function registerDeviceRoutes(app: HubFastify, deps: ApiDeps): void {
   const { registry, timeseries } = deps;
-  const now = deps.now ?? Date.now;
-  const findDevice = (id: string) => {
-    const device = registry.devices.get(id);
-    if (!device) throw new ApiError('device_not_found', `no device ${JSON.stringify(id)}`);
-    return device;
-  };
 
   app.get('/api/v1/devices', {
     schema: {
@@ -36,21 +33,5 @@ export function registerDeviceRoutes(app: HubFastify, deps: ApiDeps): void {
       params: IdParamsSchema,
       response: { 200: DeviceDetailSchema, ...errorResponses(401, 403, 404) },
     },
-  }, async (request) => deviceDetailView(findDevice(request.params.id), registry, timeseries));
-
-  app.get('/api/v1/devices/:id/telemetry', {
-    schema: {
-      tags: ['devices'],
-      summary: 'Raw samples of a device in a time range (default: the last hour), oldest first',
-      params: IdParamsSchema,
-      querystring: TelemetryQuerySchema,
-      response: { 200: TelemetrySchema, ...errorResponses(400, 401, 403, 404) },
-    },
-  }, async (request) => {
-    const device = findDevice(request.params.id);
-    const { from, to } = parseTimeRange(request.query, now());
-    const limit = request.query.limit ?? DEFAULT_LIMIT;
-    const result = timeseries.query({ device: device.id, from, to, limit, ...(request.query.point !== undefined ? { point: request.query.point } : {}) });
-    return { device: device.id, from, to, points: result.points, truncated: result.truncated };
-  });
+  }, async (request) => deviceDetailView(findDevice(registry, request.params.id), registry, timeseries));
 }

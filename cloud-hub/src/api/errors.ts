@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, message: 'the request body is too large' },
   unsupported_media_type: { status: 415, message: 'send the body as application/json' },
   internal: { status: 500, message: 'internal error; the hub log has the details' },
+  timeseries_unavailable: { status: 503, message: 'the time series store does not answer now; try again later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -10,6 +10,7 @@ import { registerEventRoutes } from './event-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerProfileRoutes } from './profile-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
+import { registerTelemetryRoutes } from './telemetry-routes.js';
 
 export type { ApiDeps, HubFastify } from './api-deps.js';
 
@@ -46,6 +47,7 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
 
   registerSystemRoutes(app, deps);
   registerDeviceRoutes(app, deps);
+  registerTelemetryRoutes(app, deps);
   registerProfileRoutes(app, deps);
   registerGatewayRoutes(app, deps);
   registerEventRoutes(app, deps);

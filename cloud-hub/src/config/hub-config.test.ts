@@ -28,7 +28,7 @@ describe('hub configuration', () => {
     const dir = join(path, '..');
     expect(loadHubConfigFile(path)).toEqual({
       http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883 },
-      dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug',
+      dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', timeseries: DEFAULT_HUB_CONFIG.timeseries,
     });
     expect(loadHubConfigFile(path, { host: '127.0.0.1', httpPort: 0, mqttPort: 1884, dataDir: 'elsewhere' })).toMatchObject({
       http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 1884 }, dataDir: resolve('elsewhere'),
@@ -68,6 +68,49 @@ describe('hub configuration', () => {
     writeFileSync(join(path, '..', 'profiles', 'bad.yaml'), 'profile: bad\nversion: 0\nprotocol: modbus\npoints: []\n');
     const problems = checkHubConfigFile(path).map(formatProblem);
     expect(problems[0]).toMatch(/profiles\/bad\.yaml:2 version: expected an integer ≥ 1, got 0$/);
+  });
+
+  it('reads the timeseries section: store, labels, retention, InfluxDB with a token file relative to the config', () => {
+    const path = file([
+      'timeseries:',
+      '  store: influxdb',
+      '  labels: [site, line]',
+      '  retention: { raw: 2d, rollup: 30d }',
+      '  influx: { url: "http://influx:8086", org: plant, bucket: telemetry, tokenFile: token.txt, flushInterval: 500ms, spillMaxMiB: 64 }',
+      '',
+    ].join('\n'));
+    writeFileSync(join(path, '..', 'token.txt'), 'secret\n');
+    expect(loadHubConfigFile(path).timeseries).toEqual({
+      store: 'influxdb', labels: ['site', 'line'], retention: { rawMs: 2 * 86_400_000, rollupMs: 30 * 86_400_000 },
+      influx: {
+        url: 'http://influx:8086', org: 'plant', bucket: 'telemetry', tokenFile: join(path, '..', 'token.txt'),
+        batchLines: 5000, flushIntervalMs: 500, concurrency: 2, timeoutMs: 10_000, spillMaxBytes: 64 * 1024 * 1024, backoff: { minMs: 1000, maxMs: 30_000 },
+      },
+    });
+  });
+
+  it('names what is wrong in the timeseries section', () => {
+    const path = file([
+      'timeseries:',
+      '  store: influxdb',
+      '  labels: [site, gateway]',
+      '  retention: { raw: 30d, rollup: 7d }',
+      '  influx: { url: "influx:8086", org: o, bucket: b }',
+      '',
+    ].join('\n'));
+    expect(checkHubConfigFile(path).map(formatProblem)).toEqual([
+      `${path}:5 timeseries.influx.url: expected an http:// or https:// URL, e.g. http://influxdb:8086, got "influx:8086"`,
+    ]);
+    const semantic = file('timeseries:\n  store: influxdb\n  labels: [site, gateway]\n  retention: { raw: 30d, rollup: 7d }\n'
+      + '  influx: { url: "http://i:8086", org: o, bucket: b, token: t, tokenFile: missing.txt }\n');
+    expect(checkHubConfigFile(semantic).map(formatProblem)).toEqual([
+      `${semantic}:3 timeseries.labels[1]: "gateway" is a tag the hub writes or keeps for itself (device, gateway, tenant, time, or starting with _)`,
+      `${semantic}:4 timeseries.retention.rollup: keep rollups at least as long as raw samples (30d)`,
+      `${semantic}:5 timeseries.influx: give exactly one of token and tokenFile`,
+      `${semantic}:5 timeseries.influx.tokenFile: no such file: ${join(semantic, '..', 'missing.txt')}`,
+    ]);
+    expect(checkHubConfigFile(file('timeseries: { store: influxdb }\n')).map(formatProblem)[0])
+      .toMatch(/:1 timeseries.store: store: influxdb needs an influx: section/);
   });
 
   it('reports broken YAML with its line', () => {

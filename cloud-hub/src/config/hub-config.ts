@@ -4,6 +4,9 @@ import {
   ValidationError, checkSchema, locateProblems, parseYamlSource, type Problem,
 } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
+import {
+  checkTimeseriesConfig, DEFAULT_TIMESERIES_CONFIG, resolveTimeseriesConfig, TimeseriesConfigSchema, type TimeseriesConfig,
+} from '../timeseries/timeseries-config.js';
 
 /**
  * The hub's configuration file. Every field is optional: a hub with no file at
@@ -31,6 +34,8 @@ export const HubConfigFileSchema = Type.Object(
     /** Extra profile folders, loaded after the built-in library. */
     profileDirs: Type.Optional(Type.Array(Type.String({ minLength: 1, expected: 'a folder path' }))),
     logLevel: Type.Optional(Type.Enum(LOG_LEVELS)),
+    /** Which store keeps samples, and how (see timeseries/timeseries-config.ts). */
+    timeseries: Type.Optional(TimeseriesConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -43,6 +48,7 @@ export interface HubConfig {
   dataDir: string;
   profileDirs: string[];
   logLevel: LogLevel;
+  timeseries: TimeseriesConfig;
 }
 
 /** What command-line flags may override. */
@@ -59,6 +65,7 @@ export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   dataDir: '.afferent/hub',
   profileDirs: [],
   logLevel: 'info',
+  timeseries: DEFAULT_TIMESERIES_CONFIG,
 });
 
 /**
@@ -82,6 +89,7 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       : file.dataDir !== undefined ? fromFile(file.dataDir) : resolve(DEFAULT_HUB_CONFIG.dataDir),
     profileDirs: (file.profileDirs ?? []).map(fromFile),
     logLevel: file.logLevel ?? DEFAULT_HUB_CONFIG.logLevel,
+    timeseries: resolveTimeseriesConfig(file.timeseries, fileDir),
   };
 }
 
@@ -94,14 +102,15 @@ export function checkHubConfigText(text: string, source: string, fileDir: string
   const problems = checkSchema(HubConfigFileSchema, value);
   if (problems.length > 0) return { problems: locateProblems(doc, problems) };
   const config = value as HubConfigFile;
-  const missing: Problem[] = [];
+  // What the schema cannot say: folders that must exist, fields that depend on each other.
+  const more: Problem[] = checkTimeseriesConfig(config.timeseries ?? {}, fileDir);
   (config.profileDirs ?? []).forEach((dir, index) => {
     const path = resolve(fileDir, dir);
     if (!existsSync(path) || !statSync(path).isDirectory()) {
-      missing.push({ path: ['profileDirs', index], message: `no such folder: ${path}` });
+      more.push({ path: ['profileDirs', index], message: `no such folder: ${path}` });
     }
   });
-  return { config, problems: locateProblems(doc, missing) };
+  return { config, problems: locateProblems(doc, more) };
 }
 
 /** Read and check a config file; throws ValidationError listing every problem. */

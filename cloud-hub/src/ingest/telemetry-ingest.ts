@@ -43,6 +43,8 @@ export class TelemetryIngest {
   private queue: Pending[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private readonly warnOnce = new WarnOnce();
+  /** The store refused writes at the last flush. */
+  private refusing = false;
 
   constructor(private readonly deps: TelemetryIngestDeps) {}
 
@@ -65,6 +67,9 @@ export class TelemetryIngest {
     const inThisFlush = new Set<string>();
     const kinds = new KindLedger((device, point) => store.seriesKind(device, point));
     const now = Date.now();
+    // The store cannot take more now (InfluxDB's spill queue is full): new batches stay unacked, in the gateways' outboxes.
+    const refusal = store.writeRefusal();
+    let refused = 0;
     for (const item of pending) {
       const { gateway, batch } = item;
       const id = `${gateway}\u0000${batch.epoch}\u0000${batch.seq}`;
@@ -74,10 +79,15 @@ export class TelemetryIngest {
         if (!inThisFlush.has(id)) alreadyStored.push(item);
         continue;
       }
+      if (refusal !== undefined) {
+        refused++;
+        continue;
+      }
       inThisFlush.add(id);
       toStore.push({ ...item, checked: checkBatch(gateway, batch, { devices: registry.devices, profiles: registry.profiles, kinds, now }) });
     }
 
+    this.noteRefusal(refusal, refused);
     // One bad batch must not hold back the others: when the group fails, retry one by one, so only it stays unacked.
     const stored = this.commit(toStore) ? toStore : toStore.length > 1 ? toStore.filter((item) => this.commit([item])) : [];
 
@@ -93,6 +103,17 @@ export class TelemetryIngest {
       this.deps.logger.error({ err: error }, 'could not update devices\' last seen time');
     }
     this.sendAcks([...alreadyStored, ...stored]);
+  }
+
+  /** Count refused batches; log when refusing starts and when it ends, not per batch. */
+  private noteRefusal(refusal: string | undefined, refused: number): void {
+    if (refused > 0) this.deps.metrics.rejectedBatches.inc({ reason: 'store_full' }, refused);
+    if (refusal !== undefined && !this.refusing) {
+      this.deps.logger.warn({ reason: refusal }, 'not storing telemetry for now: batches stay unacked and the gateways send them again');
+    } else if (refusal === undefined && this.refusing) {
+      this.deps.logger.info('storing telemetry again');
+    }
+    this.refusing = refusal !== undefined;
   }
 
   /** One transaction for all given batches: samples and ledger rows together. */

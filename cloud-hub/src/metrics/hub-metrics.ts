@@ -24,7 +24,7 @@ export class HubMetrics {
   });
   readonly rejectedBatches = new Counter({
     name: 'afferent_hub_rejected_batches_total',
-    help: 'Telemetry batches not stored: malformed (not JSON) and invalid (breaks the contract) are acked anyway; store_error is not acked, so the agent resends.',
+    help: 'Telemetry batches not stored: malformed (not JSON) and invalid (breaks the contract) are acked anyway; store_error and store_full (the InfluxDB spill queue is at its bound) are not acked, so the agent resends.',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

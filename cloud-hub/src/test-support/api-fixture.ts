@@ -6,7 +6,7 @@ import { InProcessEventBus } from '../bus/event-bus.js';
 import { createLogger } from '../logging/logger.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { Registry } from '../registry/registry.js';
-import { SqliteTimeseriesStore } from '../timeseries/sqlite-timeseries-store.js';
+import { SqliteTimeseriesStore } from '../timeseries/sqlite/sqlite-timeseries-store.js';
 
 export const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 

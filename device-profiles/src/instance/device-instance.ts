@@ -19,7 +19,7 @@ export const DeviceInstanceSchema = Type.Object(
     interval: Type.Optional(DurationSchema),
     /** Report every point at least this often even when it has not changed; default 60s. */
     heartbeat: Type.Optional(DurationSchema),
-    labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 256 }))),
+    labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 256 }), { additionalProperties: false })),
     location: Type.Optional(
       Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }),
     ),

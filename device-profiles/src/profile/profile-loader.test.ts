@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError, formatProblem } from '../validation/problem.js';
 import { loadProfileLibrary, parseProfile, BUILTIN_PROFILES_DIR } from './profile-loader.js';
 
@@ -101,9 +101,15 @@ points:
   });
 });
 
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('a library with a bad file', () => {
   it('loads the good files and reports the bad one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'afferent-profiles-'));
+    made.push(dir);
     mkdirSync(join(dir, 'meters'));
     writeFileSync(join(dir, 'meters', 'good.yaml'), valid);
     writeFileSync(join(dir, 'meters', 'bad.yaml'), valid.replace('test-meter', 'other').replace('address: 6', 'address: -1'));

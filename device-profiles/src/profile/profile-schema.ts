@@ -51,6 +51,7 @@ export const ProfilePointSchema = Type.Object(
     enum: Type.Optional(
       Type.Record(Type.String({ pattern: '^-?[0-9]+$' }), Type.String({ minLength: 1 }), {
         expected: 'a mapping of integers to labels, e.g. {0: off, 1: on}',
+        additionalProperties: false,
       }),
     ),
     /** Report a change only when it moves by at least this much (0: any change). */

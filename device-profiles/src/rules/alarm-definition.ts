@@ -23,7 +23,7 @@ export const AlarmOverrideSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AlarmOverridesSchema = Type.Record(PointName, AlarmOverrideSchema);
+export const AlarmOverridesSchema = Type.Record(PointName, AlarmOverrideSchema, { additionalProperties: false });
 export type AlarmOverrides = Static<typeof AlarmOverridesSchema>;
 
 /** An alarm ready to evaluate: conditions parsed and checked against the profile. */

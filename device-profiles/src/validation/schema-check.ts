@@ -30,10 +30,14 @@ export function checkSchema<S extends TSchema>(schema: S, value: unknown, base: 
           problems.push({ path: [...path, name], message: 'missing (required)' });
         }
       } else if (error.keyword === 'additionalProperties') {
-        const known = Object.keys((resolvePointer(schema, error.schemaPath) as { properties?: object })?.properties ?? {});
+        const parent = resolvePointer(schema, error.schemaPath) as { properties?: object; patternProperties?: object } | undefined;
+        const known = Object.keys(parent?.properties ?? {});
+        const keyPatterns = Object.keys(parent?.patternProperties ?? {});
         for (const name of error.params.additionalProperties as string[]) {
-          const hint = known.length ? `; known fields: ${known.join(', ')}` : '';
-          problems.push({ path: [...path, name], message: `unknown field${hint}` });
+          const message = keyPatterns.length > 0 && known.length === 0
+            ? `not a valid key: keys must match ${keyPatterns.join(' or ')}`
+            : `unknown field${known.length ? `; known fields: ${known.join(', ')}` : ''}`;
+          problems.push({ path: [...path, name], message });
         }
       }
     }

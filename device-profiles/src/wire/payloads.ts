@@ -13,7 +13,8 @@ const Millis = Type.Integer({ minimum: 0, expected: 'a time in ms since the epoc
 const Seq = Type.Integer({ minimum: 1 });
 
 export const PointValueSchema = Type.Union([Type.Number(), Type.Boolean(), Type.String()]);
-export const PointValues = Type.Record(PointName, PointValueSchema);
+// additionalProperties: false, or a record accepts keys its key pattern refuses.
+export const PointValues = Type.Record(PointName, PointValueSchema, { additionalProperties: false });
 
 /**
  * The outbox a batch comes from. It changes only when the agent's data folder
@@ -97,7 +98,7 @@ export const StatusSchema = Type.Object({
   t: Type.Optional(Millis),
   version: Type.Optional(Type.String()),
   backlog: Type.Optional(BacklogSchema),
-  devices: Type.Optional(Type.Record(DeviceId, DeviceHealthSchema)),
+  devices: Type.Optional(Type.Record(DeviceId, DeviceHealthSchema, { additionalProperties: false })),
 });
 
 /** Retained; sent on connect and on every change of the device list. */
@@ -117,7 +118,7 @@ export const InventorySchema = Type.Object({
 export const CommandSchema = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   device: DeviceId,
-  write: Type.Record(PointName, PointValueSchema, { minProperties: 1 }),
+  write: Type.Record(PointName, PointValueSchema, { minProperties: 1, additionalProperties: false }),
   /** Never execute after this time (ms). */
   expires: Millis,
   readback: Type.Boolean(),

@@ -40,3 +40,13 @@ describe('payloads', () => {
     expect(decodeWire('telemetry', JSON.stringify(nested)).ok).toBe(false);
   });
 });
+
+describe('keys of value maps', () => {
+  it('refuses point names the contract does not allow', () => {
+    const bad = { epoch: 'abcdefgh12', seq: 1, readings: [{ d: 'm', t: 1, v: { 'no spaces': 1 } }] };
+    expect(decodeWire('telemetry', JSON.stringify(bad))).toEqual({
+      ok: false,
+      error: 'telemetry: readings[0].v.no spaces: not a valid key: keys must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+    });
+  });
+});

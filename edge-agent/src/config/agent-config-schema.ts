@@ -59,6 +59,8 @@ export const AgentConfigSchema = Type.Object(
           batchLinger: Type.Optional(DurationSchema),
           inflight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           ackTimeout: Type.Optional(DurationSchema),
+          /** Readings per second of backlog sent after an outage, alongside live data; 0: no limit. */
+          backfillRate: Type.Optional(Type.Integer({ minimum: 0 })),
         },
         { additionalProperties: false },
       ),
@@ -82,7 +84,7 @@ export type AgentConfigFile = Static<typeof AgentConfigSchema>;
 export const AGENT_DEFAULTS = {
   dataDir: '.afferent/agent',
   outbox: { maxBytes: '256MiB', maxAge: '7d', synchronous: 'normal' },
-  uplink: { batchMaxReadings: 500, batchLinger: '20ms', inflight: 8, ackTimeout: '15s' },
+  uplink: { batchMaxReadings: 500, batchLinger: '20ms', inflight: 8, ackTimeout: '15s', backfillRate: 5000 },
   status: { host: '127.0.0.1', port: 9464 },
   logLevel: 'info',
 } as const;

@@ -24,7 +24,7 @@ export interface AgentConfig {
   profiles: ReadonlyMap<string, DeviceProfile>;
   devices: DeviceInstance[];
   outbox: { maxBytes: number; maxAgeMs: number; synchronous: 'normal' | 'full' };
-  uplink: { batchMaxReadings: number; batchLingerMs: number; inflight: number; ackTimeoutMs: number };
+  uplink: { batchMaxReadings: number; batchLingerMs: number; inflight: number; ackTimeoutMs: number; backfillRate: number };
   status: { host: string; port: number };
   logLevel: string;
 }
@@ -75,6 +75,7 @@ function resolveConfig(
       batchLingerMs: parseDuration(uplink.batchLinger),
       inflight: uplink.inflight,
       ackTimeoutMs: parseDuration(uplink.ackTimeout),
+      backfillRate: uplink.backfillRate,
     },
     status: { ...AGENT_DEFAULTS.status, ...file.status },
     logLevel: file.logLevel ?? AGENT_DEFAULTS.logLevel,

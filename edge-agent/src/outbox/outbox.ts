@@ -76,9 +76,10 @@ function prepareStatements(db: Database.Database) {
     insert: db.prepare<[BatchKind, number, number, number, string]>(
       'INSERT INTO batches (kind, created, readings, bytes, body) VALUES (?, ?, ?, ?, ?)',
     ),
-    next: db.prepare<[BatchKind, number], StoredBatch>(
-      'SELECT seq, kind, created, readings, body FROM batches WHERE kind = ? ORDER BY seq LIMIT ?',
+    next: db.prepare<[BatchKind, number, number, number], StoredBatch>(
+      'SELECT seq, kind, created, readings, body FROM batches WHERE kind = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?',
     ),
+    lastSeq: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'batches'"),
     one: db.prepare<[number], StoredBatch>('SELECT seq, kind, created, readings, body FROM batches WHERE seq = ?'),
     remove: db.prepare<[number], Sized>('DELETE FROM batches WHERE seq = ? RETURNING readings, bytes'),
     low: db.prepare<[], { low: number | null }>('SELECT MIN(seq) AS low FROM batches'),
@@ -168,11 +169,19 @@ export class Outbox {
 
   /** Up to `n` batches to send: alarms first, then telemetry oldest first, skipping those in `skip`. */
   nextToSend(n: number, skip: ReadonlySet<number> = new Set()): StoredBatch[] {
+    const alarms = this.next('alarms', n, skip);
+    return [...alarms, ...this.next('telemetry', n - alarms.length, skip)];
+  }
+
+  /** Up to `n` batches of one kind, oldest first, with `from` ≤ seq < `below`, skipping those in `skip`. */
+  next(kind: BatchKind, n: number, skip: ReadonlySet<number> = new Set(), { from = 0, below = Number.MAX_SAFE_INTEGER } = {}): StoredBatch[] {
     if (n <= 0) return [];
-    const select = (kind: BatchKind, limit: number) => this.sql.next.all(kind, limit).filter((batch) => !skip.has(batch.seq));
-    const alarms = select('alarms', n + skip.size).slice(0, n);
-    if (alarms.length === n) return alarms;
-    return [...alarms, ...select('telemetry', n + skip.size).slice(0, n - alarms.length)];
+    return this.sql.next.all(kind, from, below, n + skip.size).filter((batch) => !skip.has(batch.seq)).slice(0, n);
+  }
+
+  /** The last seq handed out (0 for a new outbox): batches stored from now on have higher ones. */
+  lastSeq(): number {
+    return this.sql.lastSeq.get()?.seq ?? 0;
   }
 
   /** One stored batch, if it is still here. */

@@ -1,5 +1,6 @@
 import { decodeWire, encodeWire, gatewayTopic, type AlarmTransition, type Reading } from '@afferent/device-profiles';
 import type { Outbox, StoredBatch } from '../outbox/outbox.js';
+import { BackfillBudget } from './backfill-budget.js';
 
 export interface SenderCounters {
   sent?(batches: number): void;
@@ -15,6 +16,8 @@ export interface SenderOptions {
   inflight: number;
   /** A batch not acked within this time is published again (the hub drops duplicates). */
   ackTimeoutMs: number;
+  /** Readings per second of backlog (batches stored while the link was down); undefined: no limit. */
+  backfillRate?: number;
   now?: () => number;
 }
 
@@ -33,6 +36,10 @@ export class BatchSender {
   private readonly interrupted = new Set<number>();
   private publish: Publish | undefined;
   private readonly now: () => number;
+  private readonly budget: BackfillBudget;
+  /** Telemetry from this seq on was stored while the link was up: live, sent at once. Older is backlog. */
+  private liveFrom = Number.MAX_SAFE_INTEGER;
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly outbox: Outbox,
@@ -40,26 +47,33 @@ export class BatchSender {
     private readonly counters: SenderCounters = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.budget = new BackfillBudget(options.backfillRate, this.now);
   }
 
   /** The link is up: start sending through `publish`. */
   online(publish: Publish): void {
     this.publish = publish;
+    this.liveFrom = this.outbox.lastSeq() + 1;
     this.pump();
   }
 
   /** The link is down: whatever was in flight is sent again once it is back. */
   offline(): void {
     this.publish = undefined;
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
     for (const seq of this.inflight.keys()) this.interrupted.add(seq);
     this.inflight.clear();
   }
 
-  /** Fill the window from the outbox: alarms first, then telemetry oldest first. */
+  /**
+   * Fill the window from the outbox: alarms first, then live telemetry, then
+   * the backlog at the backfill rate; each group oldest first. So after an
+   * outage the hub sees current values at once, and the gap fills behind them.
+   */
   pump(): void {
-    const free = this.options.inflight - this.inflight.size;
-    if (!this.publish || free <= 0) return;
-    const batches = this.outbox.nextToSend(free, new Set(this.inflight.keys()));
+    if (!this.publish) return;
+    const batches = this.choose(this.options.inflight - this.inflight.size);
     if (batches.length === 0) return;
     const low = this.outbox.low();
     let resent = 0;
@@ -105,6 +119,23 @@ export class BatchSender {
     }
     if (resent > 0) this.counters.resent?.(resent);
     this.pump();
+  }
+
+  private choose(free: number): StoredBatch[] {
+    const skip = new Set(this.inflight.keys());
+    const batches = this.outbox.next('alarms', free, skip);
+    batches.push(...this.outbox.next('telemetry', free - batches.length, skip, { from: this.liveFrom }));
+    for (const batch of this.outbox.next('telemetry', free - batches.length, skip, { below: this.liveFrom })) {
+      if (!this.budget.take(batch.readings)) {
+        this.refillTimer ??= setTimeout(() => {
+          this.refillTimer = undefined;
+          this.pump();
+        }, this.budget.waitMs());
+        break;
+      }
+      batches.push(batch);
+    }
+    return batches;
   }
 
   get unacknowledged(): number {

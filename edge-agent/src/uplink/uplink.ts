@@ -12,6 +12,8 @@ export interface UplinkOptions {
   outbox: Outbox;
   inflight: number;
   ackTimeoutMs: number;
+  /** Readings per second of backlog after an outage; undefined: no limit. */
+  backfillRate?: number;
   /** The devices this gateway runs; published retained on every connect. */
   inventory(): Inventory;
   /** Backlog and device health for the retained status message. */
