@@ -10,6 +10,9 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'hub-ingest': async () => (await import('./hub-ingest.js')).run(),
   timeseries: async () => (await import('./timeseries.js')).run(),
   'command-latency': async () => (await import('./command-latency.js')).run(),
+  'opcua-items': async () => (await import('./opcua-items.js')).run(),
+  'coap-observe': async () => (await import('./coap-observe.js')).run(),
+  'modbus-fleet': async () => (await import('./modbus-fleet.js')).run(),
   'alarm-latency': async () => {
     const { run, asBenchResult } = await import('./alarm-latency.js');
     return asBenchResult(await run());

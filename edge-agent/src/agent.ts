@@ -74,7 +74,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       if (!driver) {
         const create = DRIVER_TABLE[profile.protocol];
         if (!create) throw new Error(`no ${profile.protocol} driver`);
-        drivers.set(profile.protocol, (driver = create({ log })));
+        drivers.set(profile.protocol, (driver = create({ log, dataDir: config.dataDir })));
       }
       const target = { instance, profile };
       const session = driver.open(target);

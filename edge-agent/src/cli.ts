@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError, formatProblem } from '@afferent/device-profiles';
 import { startAgent } from './agent.js';
+import { BROWSE_USAGE, OPCUA_TRUST_USAGE } from './commands/usage.js';
 import { SCAN_MODBUS_USAGE, scanModbusCommand } from './commands/scan-modbus.js';
 import { loadAgentConfig, type AgentConfig } from './config/agent-config.js';
 
@@ -63,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
     if (values.config) return run(values.config);
   }
   if (command === 'scan' && rest[0] === 'modbus') return scanModbusCommand(rest.slice(1));
+  // Loaded on demand: they load node-opcua, which `run` and `check-config` of a gateway without OPC UA devices need not pay for.
+  if (command === 'browse' && rest[0] === 'opcua') return (await import('./commands/browse-opcua.js')).browseOpcua(rest.slice(1), process.stdout, process.stderr);
+  if (command === 'opcua-trust') return (await import('./commands/opcua-trust.js')).opcuaTrust(rest, process.stdout, process.stderr);
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return 0;

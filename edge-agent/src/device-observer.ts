@@ -35,6 +35,12 @@ export class DeviceObserver implements PollObserver {
     this.metrics.readLatency.observe({ device }, latencyMs / 1000);
   }
 
+  pushAlive(device: string, t: number): void {
+    const tracker = this.tracker(device);
+    if (!tracker.isReachable && tracker.snapshot().readErrors > 0) this.log.info({ device }, 'device answers again');
+    tracker.pushAlive(t);
+  }
+
   readFailed(device: string, error: { kind: string; message: string }): void {
     const tracker = this.tracker(device);
     const first = tracker.isReachable || tracker.snapshot().readErrors === 0;

@@ -87,12 +87,12 @@ export async function startAgentProcess(dir: string, config: object): Promise<Ag
   };
 }
 
-/** Run a simulator scenario in its own process; resolves with the agent's `devices:` for it. */
-export async function startSimulatorProcess(dir: string, scenario: object): Promise<{ process: RunningProcess; devices: object[] }> {
+/** Run a simulator scenario in its own process (`args`: more CLI options, e.g. --pki); resolves with the agent's `devices:` for it. */
+export async function startSimulatorProcess(dir: string, scenario: object, args: string[] = []): Promise<{ process: RunningProcess; devices: object[] }> {
   const scenarioFile = join(dir, 'scenario.yaml');
   const devicesFile = join(dir, 'agent-devices.yaml');
   writeFileSync(scenarioFile, stringify(scenario));
-  const process = startProcess('node', [SIM_CLI, 'run', scenarioFile, '--agent-devices', devicesFile]);
+  const process = startProcess('node', [SIM_CLI, 'run', scenarioFile, '--agent-devices', devicesFile, ...args]);
   await process.waitForLine(/afferent-sim ready/);
   const { devices } = parse(readFileSync(devicesFile, 'utf8')) as { devices: object[] };
   return { process, devices };

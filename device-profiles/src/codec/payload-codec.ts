@@ -31,6 +31,9 @@ const SENML_CBOR_LABELS: Record<string, string> = {
 };
 const SENML_CBOR_KEYS: Record<string, number> = Object.fromEntries(Object.entries(SENML_CBOR_LABELS).map(([key, label]) => [label, Number(key)]));
 
+/** Text payloads are UTF-8 (RFC 7252 §12.3): bytes that are not are garbage, not a string of replacement characters. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function decodeDocument(format: PayloadFormat, payload: Uint8Array): unknown {
   try {
     switch (format) {
@@ -38,7 +41,7 @@ export function decodeDocument(format: PayloadFormat, payload: Uint8Array): unkn
       case 'cbor': return cborDecoder.decode(payload);
       case 'senml+json': return resolveSenml(JSON.parse(Buffer.from(payload).toString('utf8')));
       case 'senml+cbor': return resolveSenml(relabel(cborDecoder.decode(payload)));
-      case 'text': return parseText(Buffer.from(payload).toString('utf8'));
+      case 'text': return parseText(utf8.decode(payload));
     }
   } catch (error) {
     if (error instanceof CodecError) throw error;

@@ -27,7 +27,12 @@ export type PayloadProtocol = 'coap' | 'mqtt';
 
 const parsed = new WeakMap<Uint8Array, Map<PayloadFormat, unknown>>();
 
-function documentOf(raw: PayloadRaw, format: PayloadFormat): unknown {
+/**
+ * The parsed payload, kept per payload: a driver that checks a payload
+ * parses (to tell garbage from data) leaves the parse for the codec.
+ * Throws CodecError when the bytes are not that format.
+ */
+export function documentOf(raw: PayloadRaw, format: PayloadFormat): unknown {
   let byFormat = parsed.get(raw.payload);
   if (!byFormat) parsed.set(raw.payload, (byFormat = new Map()));
   if (!byFormat.has(format)) byFormat.set(format, decodeDocument(format, raw.payload));

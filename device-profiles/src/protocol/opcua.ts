@@ -49,6 +49,12 @@ export const OpcuaConnectionSchema = Type.Object(
     username: Type.Optional(Type.String({ minLength: 1 })),
     password: Type.Optional(Type.String()),
     passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Trust a server certificate the agent has not seen (and keep it as
+     * trusted). Default false: it is refused and kept under the agent's
+     * pki/rejected until someone trusts it (`edge-agent opcua-trust`).
+     */
+    acceptUnknownCertificate: Type.Optional(Type.Boolean()),
     /** Per-request timeout; default 5s. */
     timeout: Type.Optional(DurationSchema),
   },

@@ -102,10 +102,22 @@ logLevel: debug
     ]);
   });
 
-  it('refuses a device whose protocol this agent has no driver for', () => {
-    const text = VALID.replace('profile: xy-md02', 'profile: opcua-boiler').replace('{ url: "tcp://10.0.0.6:502", unitId: 3, timeout: 500ms }', '{ url: "opc.tcp://10.0.0.6:4840" }');
+  it('takes a device of every protocol, with connection password files relative to the config', () => {
+    const text = `${VALID}  - { id: boiler-1, profile: opcua-boiler, connection: { url: "opc.tcp://10.0.0.7:4840", securityMode: SignAndEncrypt, username: op, passwordFile: secrets/opcua } }
+  - { id: env-1, profile: coap-env-senml, connection: { url: "coap://10.0.0.8:5683" } }
+  - { id: plug-1, profile: tasmota-smart-plug, connection: { url: "mqtt://10.0.0.9:1883", base: plug1, username: agent, password: pw } }
+`;
+    const { dir, config } = load(text, { 'secret.txt': 's3cret\n', 'secrets/opcua': 'pw\n' });
+    expect(config().devices.map((d) => d.connection.passwordFile)).toEqual([undefined, undefined, join(dir, 'secrets/opcua'), undefined, undefined]);
+  });
+
+  it('refuses a connection password file it cannot read, or given with a password', () => {
+    const text = `${VALID}  - { id: boiler-1, profile: opcua-boiler, connection: { url: "opc.tcp://10.0.0.7:4840", username: op, passwordFile: nowhere } }
+  - { id: plug-1, profile: tasmota-smart-plug, connection: { url: "mqtt://10.0.0.9:1883", password: pw, passwordFile: secret.txt } }
+`;
     expect(problemsOf(text)).toEqual([
-      'agent.yaml:10 devices[1].profile: profile "opcua-boiler" speaks opcua, and this agent has no opcua driver yet (drivers: modbus)',
+      'agent.yaml:13 devices[2].connection.passwordFile: cannot read nowhere: it does not exist',
+      'agent.yaml:14 devices[3].connection.passwordFile: give password or passwordFile, not both',
     ]);
   });
 

@@ -7,6 +7,7 @@ import {
   type DeviceInstance, type DeviceProfile, type ModbusConnection, type Problem,
 } from '@afferent/device-profiles';
 import { DRIVER_TABLE } from '../drivers/driver-table.js';
+import { checkConnectionSecrets, resolveConnectionSecrets } from './connection-secrets.js';
 import { checkSharedSerialPorts } from './serial-port-check.js';
 import { AGENT_DEFAULTS, AgentConfigSchema, MIN_INTERVAL_MS, parseSize, type AgentConfigFile } from './agent-config-schema.js';
 
@@ -48,7 +49,7 @@ export function parseAgentConfig(text: string, source: string, baseDir: string =
   // Problems in profile files carry their own file and line; the others are located in this document.
   const profileProblems: Problem[] = [];
   const library = loadProfiles(raw?.profileDirs, baseDir, problems, profileProblems);
-  problems.push(...checkDevices(raw?.devices, library));
+  problems.push(...checkDevices(raw?.devices, library, baseDir));
   const password = readPassword(raw?.hub, baseDir, problems);
   if (problems.length + profileProblems.length > 0) {
     throw new ValidationError(`config ${source}`, [...locateProblems(doc, problems), ...profileProblems]);
@@ -67,7 +68,7 @@ function resolveConfig(
     hub: { url: file.hub.url, username: file.hub.username ?? file.gateway.id, ...(password === undefined ? {} : { password }) },
     dataDir: resolve(baseDir, file.dataDir ?? AGENT_DEFAULTS.dataDir),
     profiles,
-    devices: file.devices,
+    devices: file.devices.map((device) => resolveConnectionSecrets(device, baseDir)),
     outbox: { maxBytes: parseSize(outbox.maxBytes), maxAgeMs: parseDuration(outbox.maxAge), synchronous: outbox.synchronous },
     uplink: {
       batchMaxReadings: uplink.batchMaxReadings,
@@ -114,7 +115,7 @@ function loadProfiles(dirs: unknown, baseDir: string, problems: Problem[], fileP
 }
 
 /** Rules across devices and profiles, for every device that is well-formed on its own. */
-function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): Problem[] {
+function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>, baseDir: string): Problem[] {
   if (!Array.isArray(devices)) return [];
   const problems: Problem[] = [];
   const firstIndex = new Map<string, number>();
@@ -131,7 +132,7 @@ function checkDevices(devices: unknown, profiles: Map<string, DeviceProfile>): P
       const known = [...profiles.keys()].sort().join(', ');
       problems.push({ path: at('profile'), message: `unknown profile "${device.profile}"; known: ${known}` });
     } else {
-      const instanceProblems = checkDeviceInstance(device, profile);
+      const instanceProblems = [...checkDeviceInstance(device, profile), ...checkConnectionSecrets(device.connection, baseDir)];
       problems.push(...instanceProblems.map((p) => ({ ...p, path: at(...p.path) })));
       if (profile.protocol === 'modbus' && instanceProblems.length === 0) modbus.push({ index, id: device.id, connection: device.connection as ModbusConnection });
       if (!DRIVER_TABLE[profile.protocol]) {

@@ -29,13 +29,32 @@ export interface RawWrite {
 /** Called with raw data the device pushed (OPC UA monitored item, CoAP observe, MQTT message). */
 export type RawListener = (point: string, raw: unknown, sourceTime: number) => void;
 
+/**
+ * How a subscription fares, so that health can tell a silent subscription
+ * from a quiet device. A subscription heals by itself; these only report.
+ */
+export interface PushEvents {
+  /** The push path is in force: (re)established, a keep-alive, or values arrived. */
+  alive(t: number): void;
+  /** The push path is down (connection lost, nothing heard for too long); it keeps trying. */
+  lost(error: DriverError): void;
+  /** One point cannot be pushed (an unknown node, a refused observation); the others still are. */
+  pointFailed(point: string, error: DriverError): void;
+}
+
 export interface DeviceSession {
   /** Read these points; one failed point does not fail the others. Rejects only when the device is unreachable. */
   read(points: readonly ProfilePoint[]): Promise<RawReadResult>;
   /** Write in order; rejects with the device's own error (e.g. Modbus exception 02). */
   write(writes: readonly RawWrite[]): Promise<void>;
-  /** Push delivery, where the protocol has it. Returns the function that ends the subscription. */
-  subscribe?(points: readonly ProfilePoint[], listener: RawListener): Promise<() => Promise<void>>;
+  /**
+   * Push delivery, where the protocol has it. Resolves once the first attempt
+   * is over (in force, or failed and reported to `events.lost`: it keeps
+   * trying); returns the function that ends the subscription.
+   */
+  subscribe?(points: readonly ProfilePoint[], listener: RawListener, events?: PushEvents): Promise<() => Promise<void>>;
+  /** With `subscribe`: whether the device pushes this point; the agent polls the others. */
+  pushes?(point: ProfilePoint): boolean;
   close(): Promise<void>;
 }
 

@@ -22,6 +22,12 @@ export class DeviceHealthTracker {
     if (this.latencies.length > LATENCY_WINDOW) this.latencies.shift();
   }
 
+  /** A subscription delivered or kept alive: reachable, and as fresh as `t`. */
+  pushAlive(t: number): void {
+    this.reachable = true;
+    this.lastRead = Math.max(this.lastRead ?? 0, t);
+  }
+
   /** The whole read failed: the device is not reachable. */
   readFailed(message: string): void {
     this.reachable = false;

@@ -32,6 +32,11 @@ export class Normaliser {
     this.points = new Map(target.profile.points.map((p) => [p.name, p]));
   }
 
+  /** Whether a sample at `t` is a heartbeat: every point it holds is reported, changed or not. */
+  heartbeatDue(t: number): boolean {
+    return t >= this.nextHeartbeat;
+  }
+
   /** `t` is the sample time, ms. */
   normalise(t: number, results: RawReadResult): NormalisedSample {
     const { profile, instance } = this.target;

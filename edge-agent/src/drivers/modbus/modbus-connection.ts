@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { DriverError } from '../driver.js';
+import { ReconnectBackoff } from '../reconnect-backoff.js';
 import { GATEWAY_EXCEPTIONS, toDriverError } from './modbus-errors.js';
 import { UnitRequests, type ModbusClient, type RequestPacer } from './modbus-requests.js';
 import type { ModbusTransport } from './modbus-transport.js';
@@ -42,9 +43,7 @@ export class ModbusConnection {
   readonly url: string;
   private link: Link | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private connectFailures = 0;
-  private retryAt = 0;
-  private lastConnectError = '';
+  private readonly backoff = new ReconnectBackoff(RECONNECT_MIN_MS, RECONNECT_MAX_MS);
   private timeoutsInARow = 0;
   private closed = false;
   /** The last client being released: close() waits for it, so the port is free when it resolves. */
@@ -118,26 +117,21 @@ export class ModbusConnection {
   private async connect(timeoutMs: number): Promise<Link> {
     if (this.closed) throw new DriverError('unreachable', `${this.url}: connection closed by the agent`);
     if (this.link) return this.link;
-    const wait = this.retryAt - Date.now();
-    if (wait > 0) {
-      throw new DriverError('unreachable', `${this.url}: unreachable (${this.lastConnectError}); next attempt in ${seconds(wait)}`);
-    }
+    if (this.backoff.waitMs() > 0) throw new DriverError('unreachable', `${this.url}: unreachable (${this.backoff.describe()})`);
     let client: ModbusClient;
     try {
       client = await this.transport.open(timeoutMs);
     } catch (raw) {
       const error = toDriverError(raw, this.url);
-      this.connectFailures++;
-      this.retryAt = Date.now() + Math.min(RECONNECT_MIN_MS * 2 ** (this.connectFailures - 1), RECONNECT_MAX_MS);
-      this.lastConnectError = error.message.replace(`${this.url}: `, '');
+      this.backoff.failed(error.message.replace(`${this.url}: `, ''));
       throw new DriverError('unreachable', error.message);
     }
     if (this.closed) {
       await this.transport.close(client);
       throw new DriverError('unreachable', `${this.url}: connection closed by the agent`);
     }
-    if (this.connectFailures > 0) this.log?.info({ url: this.url, after: this.connectFailures }, 'modbus connection restored');
-    this.connectFailures = 0;
+    if (this.backoff.failedAttempts > 0) this.log?.info({ url: this.url, after: this.backoff.failedAttempts }, 'modbus connection restored');
+    this.backoff.succeeded();
     this.timeoutsInARow = 0;
     const link = newLink(client, this.transport.pacer?.(client));
     client.on('close', () => {
