@@ -75,6 +75,11 @@ export function modbusSerialSettings(connection: ModbusConnection): ModbusSerial
   };
 }
 
+/** 9600 8N1, as the settings are written on a device's label. */
+export function describeModbusSerial(s: ModbusSerialSettings): string {
+  return `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
+}
+
 /**
  * What the schema cannot say about one connection (it has already passed the
  * schema): serial settings on a TCP url would be silently ignored, which hides

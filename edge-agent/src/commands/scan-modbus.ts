@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MODBUS_TABLES, modbusSerialSettings, parseDuration, type ModbusConnection, type ModbusTable } from '@afferent/device-profiles';
-import { describeSerial } from '../drivers/modbus/modbus-driver.js';
+import { MODBUS_TABLES, describeModbusSerial, modbusSerialSettings, parseDuration, type ModbusConnection, type ModbusTable } from '@afferent/device-profiles';
 import { scanModbus, type AddressRange, type ScanOptions, type ScanResult } from '../drivers/modbus/modbus-scan.js';
 
 export const SCAN_MODBUS_USAGE = `  edge-agent scan modbus --host H [--port 502]            which unit ids answer, and what each reads
@@ -115,7 +114,7 @@ export function parseRanges(text: string): AddressRange[] {
 
 /** The scan as a table a field engineer reads at a glance. */
 export function formatScan(result: ScanResult, connection: ScanOptions['connection']): string {
-  const line = connection.url.startsWith('rtu:') ? ` at ${describeSerial(modbusSerialSettings(connection))}` : '';
+  const line = connection.url.startsWith('rtu:') ? ` at ${describeModbusSerial(modbusSerialSettings(connection))}` : '';
   const lines = [`${result.url}${line}: ${result.units.length} of ${result.scanned} unit ids answer`];
   if (result.units.length > 0) {
     const rows = result.units.map((unit) => [

@@ -1,5 +1,4 @@
-import { modbusSerialSettings, parseModbusUrl, type ModbusConnection, type Problem } from '@afferent/device-profiles';
-import { describeSerial } from '../drivers/modbus/modbus-driver.js';
+import { describeModbusSerial, modbusSerialSettings, parseModbusUrl, type ModbusConnection, type Problem } from '@afferent/device-profiles';
 
 /**
  * Devices on one serial port are units on one bus: the port has one speed
@@ -12,7 +11,7 @@ export function checkSharedSerialPorts(devices: readonly { index: number; id: st
   for (const { index, id, connection } of devices) {
     const address = parseModbusUrl(connection.url);
     if (address.transport !== 'rtu') continue;
-    const line = describeSerial(modbusSerialSettings(connection));
+    const line = describeModbusSerial(modbusSerialSettings(connection));
     const earlier = first.get(address.path);
     if (!earlier) first.set(address.path, { index, id, line });
     else if (earlier.line !== line) {

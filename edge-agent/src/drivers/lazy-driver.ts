@@ -3,8 +3,8 @@ import { DriverError, type DeviceSession, type DeviceTarget, type Driver } from 
 
 /**
  * A driver whose library is loaded when a device first needs it. node-opcua
- * costs about 60 MB of memory and an RSA key generation at load: a gateway
- * with only Modbus devices should pay for neither. Sessions forward every
+ * costs about 60 MB of memory and an RSA key generation at load, coap and
+ * modbus-serial 12–15 MB each: a gateway pays only for the protocols it uses. Sessions forward every
  * call once the driver is there; which points it pushes is known without it.
  */
 export function lazyDriver(protocol: Protocol, load: () => Promise<Driver>, pushes: (profile: DeviceProfile, point: ProfilePoint) => boolean): Driver {

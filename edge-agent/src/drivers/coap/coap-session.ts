@@ -2,6 +2,7 @@ import type { DeviceProfile, PayloadRaw, PayloadWrite, ProfilePoint } from '@aff
 import { DriverError, type DeviceSession, type DeviceTarget, type PushEvents, type RawListener, type RawReadResult, type RawWrite } from '../driver.js';
 import { checkPayload } from '../payload-check.js';
 import type { CoapClient, CoapReply } from './coap-client.js';
+import { observesPoint } from './coap-mode.js';
 import { PathObservation } from './coap-observation.js';
 
 export interface CoapSessionSettings {
@@ -11,9 +12,6 @@ export interface CoapSessionSettings {
   refreshMs: number;
 }
 
-export function observesPoint(profile: DeviceProfile, point: ProfilePoint): boolean {
-  return (point.coap?.mode ?? profile.coap?.mode ?? 'poll') === 'observe';
-}
 
 /**
  * One CoAP device. Points that share a resource share one GET per read, or

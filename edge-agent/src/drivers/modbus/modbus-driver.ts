@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  modbusSerialSettings, parseDuration, parseModbusUrl,
+  describeModbusSerial, modbusSerialSettings, parseDuration, parseModbusUrl,
   type ModbusConnection as ConnectionSettings, type ModbusSerialSettings,
 } from '@afferent/device-profiles';
 import { DriverError, type DeviceTarget, type Driver } from '../driver.js';
@@ -42,7 +42,7 @@ export function createModbusDriver(options: ModbusDriverOptions = {}): Driver {
     if (!line) lines.set(transport.url, (line = { connection: new ModbusConnection(transport, connectionOptions), sessions: 0, ...(serial ? { serial } : {}) }));
     else if (serial && !sameSerial(serial, line.serial!)) {
       // One port has one speed and framing; the config check refuses this before it gets here.
-      throw new DriverError('protocol', `${deviceId}: ${transport.url} is already open at ${describeSerial(line.serial!)}, not ${describeSerial(serial)}`);
+      throw new DriverError('protocol', `${deviceId}: ${transport.url} is already open at ${describeModbusSerial(line.serial!)}, not ${describeModbusSerial(serial)}`);
     }
     line.sessions++;
     return line;
@@ -97,9 +97,4 @@ export function transportOf(deviceId: string, settings: ConnectionSettings, log?
 
 function sameSerial(a: ModbusSerialSettings, b: ModbusSerialSettings): boolean {
   return a.baudRate === b.baudRate && a.parity === b.parity && a.dataBits === b.dataBits && a.stopBits === b.stopBits;
-}
-
-/** 9600 8N1, as the settings are written on a device's label. */
-export function describeSerial(s: ModbusSerialSettings): string {
-  return `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
 }
