@@ -73,11 +73,17 @@ export interface AgentProcess {
   metric(name: string): Promise<number>;
 }
 
+/**
+ * The V8 settings the agent runs with on a gateway (deploy/systemd/afferent-edge-agent.service):
+ * a small young generation and a bounded old one, so memory is measured as deployed.
+ */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'];
+
 /** Start the compiled agent with a config written from `config`. */
 export async function startAgentProcess(dir: string, config: object): Promise<AgentProcess> {
   const file = join(dir, 'agent.yaml');
   writeFileSync(file, stringify(config));
-  const process = startProcess('node', [AGENT_CLI, 'run', '--config', file]);
+  const process = startProcess('node', [...AGENT_NODE_FLAGS, AGENT_CLI, 'run', '--config', file]);
   const [, statusUrl] = await process.waitForLine(/afferent agent ready: .*status (\S+)/);
   return {
     process,
