@@ -30,7 +30,11 @@ export interface HubProcess {
   api<T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
   /** A metric from the hub's /metrics, summed over the samples whose labels match. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** One scrape, read many times (event-loop figures reset at every scrape). */
+  scrape(): Promise<MetricReader>;
 }
+
+export type MetricReader = (name: string, labels?: Record<string, string>) => number;
 
 export interface HubPorts {
   http: number;
@@ -49,9 +53,12 @@ export async function startHubProcess(dataDir: string, ports: HubPorts, options:
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
-  const metric = async (name: string, labels: Record<string, string> = {}) =>
-    metricValue(await (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(), name, labels);
-  return { process, apiUrl: apiUrl!, mqttUrl: mqttUrl!, token, api, metric };
+  const scrape = async (): Promise<MetricReader> => {
+    const text = await (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    return (name, labels = {}) => metricValue(text, name, labels);
+  };
+  const metric = async (name: string, labels: Record<string, string> = {}) => (await scrape())(name, labels);
+  return { process, apiUrl: apiUrl!, mqttUrl: mqttUrl!, token, api, metric, scrape };
 }
 
 export async function hubPorts(): Promise<HubPorts> {
@@ -71,6 +78,7 @@ export interface AgentProcess {
   health<T = { backlog: { batches: number; readings: number } }>(): Promise<T>;
   /** A counter from the agent's /metrics, summed over its labels. */
   metric(name: string): Promise<number>;
+  scrape(): Promise<MetricReader>;
 }
 
 /**
@@ -90,6 +98,10 @@ export async function startAgentProcess(dir: string, config: object): Promise<Ag
     statusUrl: statusUrl!,
     health: async <T>() => (await (await fetch(`${statusUrl}/healthz`)).json()) as T,
     metric: async (name) => metricValue(await (await fetch(`${statusUrl}/metrics`)).text(), name),
+    scrape: async () => {
+      const text = await (await fetch(`${statusUrl}/metrics`)).text();
+      return (name, labels = {}) => metricValue(text, name, labels);
+    },
   };
 }
 
