@@ -27,6 +27,8 @@ export * from './codec/value-transform.js';
 export * from './codec/write-check.js';
 export * from './instance/device-instance.js';
 export * from './instance/instance-check.js';
+export * from './instance/device-template.js';
+export * from './instance/device-list-check.js';
 export * from './wire/topics.js';
 export * from './wire/payloads.js';
 export * from './wire/wire-codec.js';
