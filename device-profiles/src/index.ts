@@ -32,6 +32,7 @@ export * from './instance/device-list-check.js';
 export * from './wire/topics.js';
 export * from './wire/payloads.js';
 export * from './wire/wire-codec.js';
+export * from './wire/provisioning.js';
 export * from './rules/expression-lexer.js';
 export * from './rules/expression-parser.js';
 export * from './rules/expression-eval.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allGatewaysTopic, gatewayPrefix, gatewayTopic, parseGatewayTopic } from './topics.js';
 import { decodeWire, encodeWire } from './wire-codec.js';
+import { formatProvisioningToken, parseProvisioningToken } from './provisioning.js';
 
 describe('topics', () => {
   it('builds every topic under the gateway prefix', () => {
@@ -53,5 +54,21 @@ describe('keys of value maps', () => {
       ok: false,
       error: 'telemetry: readings[0].v.no spaces: not a valid key: keys must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$',
     });
+  });
+});
+
+describe('provisioning tokens', () => {
+  const secret = 'A'.repeat(40) + '_-9';
+  const fingerprint = 'ab'.repeat(32);
+  it('carry a secret and, when the hub has its own CA, that CA\'s fingerprint', () => {
+    expect(parseProvisioningToken(formatProvisioningToken({ secret, fingerprint }))).toEqual({ secret, fingerprint });
+    expect(parseProvisioningToken(formatProvisioningToken({ secret }))).toEqual({ secret });
+    // The fingerprint as openssl prints it works too.
+    expect(parseProvisioningToken(`${secret}.${'AB:'.repeat(31)}AB`)).toEqual({ secret, fingerprint });
+  });
+  it('refuse what cannot be a token', () => {
+    for (const bad of ['', 'short', `${secret}.`, `${secret}.xyz`, `${secret}.${fingerprint}.more`, `${secret.slice(1)}.${fingerprint}`]) {
+      expect(parseProvisioningToken(bad), bad).toBeUndefined();
+    }
   });
 });
