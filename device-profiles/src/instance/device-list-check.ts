@@ -46,12 +46,11 @@ export function checkDeviceList(entries: unknown, options: DeviceListOptions, ba
     }
     const listed: ListedDevice = { device, index, ...(binding ? { binding } : {}) };
     const earlier = first.get(device.id);
-    if (earlier) {
-      problems.push(at({ path: ['id'], message: `duplicate device id "${device.id}" (first at ${where(base, earlier)})` }));
-      continue;
+    if (earlier) problems.push(at({ path: ['id'], message: `duplicate device id "${device.id}" (first at ${where(base, earlier)})` }));
+    else {
+      first.set(device.id, listed);
+      devices.push(listed);
     }
-    first.set(device.id, listed);
-    devices.push(listed);
     const profile = options.profileOf(device.profile);
     if (!profile) {
       const known = options.knownProfiles?.();

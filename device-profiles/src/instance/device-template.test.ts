@@ -71,6 +71,7 @@ describe('device templates', () => {
     expect(problemsOf(entries)).toEqual([
       'devices[1].connection.unitId: for n=1: expected an integer 0–255, got "100"',
       'devices[1].id: for n=2: duplicate device id "meter-2" (first at devices[0])',
+      'devices[1].connection.unitId: for n=2: expected an integer 0–255, got "200"',
       'devices[1].connection.unitId: for n=3: expected an integer 0–255, got "300"',
     ]);
   });
