@@ -62,7 +62,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   });
   const devices = new DeviceSet({ dataDir: config.dataDir, observer, alarms, emit: (reading) => batcher.add(reading), log });
   const applier = new ConfigApplier({
-    devices, dataDir: config.dataDir, baseDir: config.baseDir, log, inventoryChanged: () => uplink?.publishInventory(),
+    devices, dataDir: config.dataDir, baseDir: config.baseDir, log, devicesChanged: () => uplink?.devicesChanged(),
   });
   // Devices open before commands start: a command queued before a restart finds its device's session.
   await applier.start(config);

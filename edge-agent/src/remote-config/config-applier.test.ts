@@ -54,7 +54,7 @@ function harness(dir: string) {
   const readings: Reading[] = [];
   const devices = new DeviceSet({ dataDir: join(dir, 'data'), observer, alarms, emit: (r) => readings.push(r), log });
   let inventories = 0;
-  const applier = new ConfigApplier({ devices, dataDir: join(dir, 'data'), baseDir: dir, log, inventoryChanged: () => inventories++ });
+  const applier = new ConfigApplier({ devices, dataDir: join(dir, 'data'), baseDir: dir, log, devicesChanged: () => inventories++ });
   cleanups.push(() => outbox.close(), () => devices.close());
   const heard = (id: string) => waitFor(() => readings.some((r) => r.d === id), { what: `readings of ${id}` });
   return { outbox, alarms, observer, readings, devices, applier, heard, inventories: () => inventories };

@@ -13,8 +13,8 @@ export interface ConfigApplierDeps {
   dataDir: string;
   /** Relative password files of pushed devices resolve here, as the configuration file's do. */
   baseDir: string;
-  /** The device list changed: publish the inventory again. */
-  inventoryChanged(): void;
+  /** The device list changed: tell the hub (inventory, status). */
+  devicesChanged(): void;
   log: Logger;
   now?: () => number;
 }
@@ -70,7 +70,7 @@ export class ConfigApplier {
     } catch (error) {
       this.deps.log.error({ err: (error as Error).message, version: desired.version }, 'applied the pushed config but could not keep it: a restart runs the previous one');
     }
-    this.deps.inventoryChanged();
+    this.deps.devicesChanged();
     this.deps.log.info({ version: desired.version, ...summary(changes) }, 'applied the config the hub pushed');
     return { version: desired.version, state: 'applied', t: (this.deps.now ?? Date.now)() };
   }
@@ -83,7 +83,7 @@ export class ConfigApplier {
       return undefined;
     }
     const changes = await this.deps.devices.apply(localTargets(local));
-    this.deps.inventoryChanged();
+    this.deps.devicesChanged();
     this.deps.log.info({ file: local.source, ...summary(changes) }, 'configuration file reloaded');
     return changes;
   }

@@ -112,10 +112,11 @@ export class Uplink {
     this.sender.pump();
   }
 
-  /** The device list changed: publish the inventory again (on the next connect anyway). */
-  publishInventory(): void {
+  /** The device list changed: publish the inventory and the status (with the new devices' health) now, not at the next tick. */
+  devicesChanged(): void {
     if (!this.up || !this.client) return;
     this.client.publish(this.topics.inventory, encodeWire('inventory', this.options.inventory()), { qos: 1, retain: true }, () => undefined);
+    this.publishStatus();
   }
 
   /** Publish `offline` (retained), then disconnect. */
