@@ -6,8 +6,8 @@ import type { GatewayRegistry } from '../registry/gateway-registry.js';
 
 /** The gateways' open MQTT connections, which an admin can cut (a disabled gateway, rotated credentials). */
 export interface GatewayConnections {
-  /** Close every connection of this gateway now; the number closed. */
-  drop(gateway: string): number;
+  /** Close every connection of this gateway now; resolves, with how many, once they are closed and the gateway is offline. */
+  drop(gateway: string): Promise<number>;
 }
 
 /**
@@ -61,9 +61,9 @@ export function trackGatewayPresence(broker: Aedes, deps: {
     update();
   });
   return {
-    drop(gateway) {
+    async drop(gateway) {
       const open = [...(connections.get(gateway) ?? [])];
-      for (const client of open) client.close();
+      await Promise.all(open.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))));
       if (open.length > 0) deps.logger.warn({ gateway, connections: open.length }, 'gateway connections closed by the hub');
       return open.length;
     },

@@ -60,7 +60,7 @@ export function registerGatewayRoutes(app: HubFastify, deps: ApiDeps): void {
       body: GatewayPatchSchema,
       response: { 200: GatewaySchema, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (request) => gatewayView(provisioning.update(request.params.id, request.body), configs));
+  }, async (request) => gatewayView(await provisioning.update(request.params.id, request.body), configs));
 
   for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
     app.post(`/api/v1/gateways/:id/${action}`, {
@@ -71,7 +71,7 @@ export function registerGatewayRoutes(app: HubFastify, deps: ApiDeps): void {
         params: IdParamsSchema,
         response: { 200: GatewaySchema, ...errorResponses(401, 403, 404) },
       },
-    }, async (request) => gatewayView(provisioning.update(request.params.id, { enabled }), configs));
+    }, async (request) => gatewayView(await provisioning.update(request.params.id, { enabled }), configs));
   }
 
   app.post('/api/v1/gateways/:id/rotate', {
@@ -85,7 +85,7 @@ export function registerGatewayRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: GatewayWithTokenSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const { gateway, provisioning: token } = provisioning.rotate(request.params.id, ms(request.query.expiresIn));
+    const { gateway, provisioning: token } = await provisioning.rotate(request.params.id, ms(request.query.expiresIn));
     return { gateway: gatewayView(gateway, configs), provisioning: token };
   });
 }

@@ -75,7 +75,7 @@ export class ProvisioningService {
     if (!gateway?.enabled) throw new ApiError('gateway_disabled', `gateway ${claim.gateway} is disabled; enable it first`);
     const password = await this.deps.registry.gateways.issuePassword(gateway.id);
     // Whoever was connected with the old password is not this gateway any more.
-    this.deps.connections.drop(gateway.id);
+    await this.deps.connections.drop(gateway.id);
     this.deps.logger.info({ gateway: gateway.id }, 'gateway provisioned: credentials issued');
     return {
       gateway: gateway.id,
@@ -86,21 +86,24 @@ export class ProvisioningService {
 
 
   /** New credentials: the current password stops working now, connections are cut, and a new token is issued. */
-  rotate(id: string, expiresInMs?: number): { gateway: GatewayRecord; provisioning: IssuedToken } {
+  async rotate(id: string, expiresInMs?: number): Promise<{ gateway: GatewayRecord; provisioning: IssuedToken }> {
     this.find(id);
     this.deps.registry.gateways.clearPassword(id);
-    this.deps.connections.drop(id);
+    await this.deps.connections.drop(id);
     this.deps.logger.info({ gateway: id }, 'gateway credentials rotated: password withdrawn');
     return { gateway: this.find(id), provisioning: this.issue(id, expiresInMs) };
   }
 
-  /** Change name, labels, location or `enabled`: a disabled gateway loses its connections at once and cannot connect again. */
-  update(id: string, patch: GatewayPatch): GatewayRecord {
+  /**
+   * Change name, labels, location or `enabled`. A disabled gateway loses its
+   * connections before this resolves, and cannot connect again.
+   */
+  async update(id: string, patch: GatewayPatch): Promise<GatewayRecord> {
     const gateway = this.deps.registry.gateways.update(id, patch);
     if (!gateway) throw notFound(id);
     if (patch.enabled !== undefined) this.deps.logger.info({ gateway: id }, patch.enabled ? 'gateway enabled' : 'gateway disabled');
-    if (patch.enabled === false) this.deps.connections.drop(id);
-    return gateway;
+    if (patch.enabled === false) await this.deps.connections.drop(id);
+    return this.find(id);
   }
 
   private find(id: string): GatewayRecord {

@@ -40,7 +40,7 @@ export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
   const configsPublished: { gateway: string; config: DesiredConfig }[] = [];
   const provisioning = new ProvisioningService({
     registry, logger, tokenExpiryMs: 86_400_000,
-    connections: { drop: (gateway) => dropped.push(gateway) },
+    connections: { drop: async (gateway) => dropped.push(gateway) },
     endpoints: () => ({ api: 'https://hub.test:8080', mqtt: 'mqtts://hub.test:8883' }),
   });
   const configs = new DesiredConfigService({ registry, logger, publish: (gateway, config) => void configsPublished.push({ gateway, config }) });
