@@ -144,6 +144,15 @@ describe('outbox', () => {
     expect(reopened.append('telemetry', readings(1))).toBe(2 + SEQ_SKIP_AFTER_CRASH);
   });
 
+  it('counts readings lost before they reached it with the dropped ones, and keeps the count across a restart', () => {
+    const dir = dirs.make();
+    const first = openOutbox(dir);
+    first.countLost(7);
+    expect(first.stats().dropped).toBe(7);
+    first.close();
+    expect(openOutbox(dir).stats().dropped).toBe(7);
+  });
+
   it('a new data folder gets a new epoch', () => {
     expect(openOutbox().epoch).not.toBe(openOutbox().epoch);
   });

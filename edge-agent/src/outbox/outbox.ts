@@ -108,6 +108,8 @@ export class Outbox {
   private readonly now: () => number;
   private readonly totals: Totals;
   private dropped: number;
+  /** `dropped` moved while the database refused writes: save it with the next transaction. */
+  private droppedUnsaved = false;
   private readonly appendTx: (kind: BatchKind, body: string, readings: number, created: number) => number;
   private readonly alarmState: AlarmStateTable;
   private readonly appendAlarmsTx: (transitions: readonly AlarmTransition[], created: number) => number;
@@ -228,6 +230,22 @@ export class Outbox {
     return this.sql.low.get()?.low ?? undefined;
   }
 
+  /**
+   * Readings that never reached the outbox: it refused writes (disk full)
+   * for longer than the batcher could hold them. Counted with the policy's
+   * drops, so status, metrics and the hub show them; saved when the disk
+   * takes a write again.
+   */
+  countLost(readings: number): void {
+    this.dropped += readings;
+    this.droppedUnsaved = true;
+    try {
+      this.saveDropped();
+    } catch {
+      // Still refusing writes: the next transaction that succeeds saves it.
+    }
+  }
+
   /** Apply the age limit now (appends apply both limits by themselves). Returns readings dropped. */
   prune(now = this.now()): number {
     const before = this.dropped;
@@ -274,10 +292,13 @@ export class Outbox {
       }
       if (candidates.length < 64) break;
     }
-    if (droppedNow > 0) {
-      this.dropped += droppedNow;
-      this.sql.setMeta.run('dropped_readings', String(this.dropped));
-    }
+    this.dropped += droppedNow;
+    if (droppedNow > 0 || this.droppedUnsaved) this.saveDropped();
+  }
+
+  private saveDropped(): void {
+    this.sql.setMeta.run('dropped_readings', String(this.dropped));
+    this.droppedUnsaved = false;
   }
 
   private forget(batch: Sized): void {
