@@ -115,7 +115,7 @@ async function main() {
   const [, statusUrl] = await start('agent', 'edge-agent/dist/cli.js', ['run', '--config', agentConfig], /afferent agent ready: .*status (\S+)/);
 
   console.log(`
-Afferent is running: ${devices.length} simulated Modbus devices → edge agent → hub.
+Afferent is running: ${devices.length} simulated devices (Modbus, OPC UA, CoAP, MQTT) → edge agent → hub.
 
   API        ${apiUrl}/api/v1/devices
   API docs   ${apiUrl}/docs

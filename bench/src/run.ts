@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'modbus-fleet': async () => (await import('./modbus-fleet.js')).run(),
   // Bounded by SOAK_MINUTES (default 5).
   soak: async () => (await import('./soak.js')).run(),
+  'rtu-polls': async () => (await import('./rtu-polls.js')).run(),
   'alarm-latency': async () => {
     const { run, asBenchResult } = await import('./alarm-latency.js');
     return asBenchResult(await run());

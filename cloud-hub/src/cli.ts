@@ -22,6 +22,7 @@ function configFor(command: Extract<HubCommand, { command: 'run' }>): HubConfig 
 
 async function run(command: Extract<HubCommand, { command: 'run' }>): Promise<void> {
   const hub = await startHub(configFor(command));
+  hub.metrics.collectProcessMetrics();
   if (hub.generatedAdminToken) {
     // Deliberately not through the logger: shown once, on the operator's terminal, never in log storage.
     process.stdout.write(`admin token: ${hub.generatedAdminToken}\n`);

@@ -30,6 +30,8 @@ export interface RunningAgent {
 export interface AgentOptions {
   /** Default: pino at the config's level, to stderr. */
   log?: Logger;
+  /** Also export Node's own metrics (CPU, memory, event-loop delay): for the one agent of a process. */
+  processMetrics?: boolean;
 }
 
 /** How often the outbox age limit is applied when nothing is being appended. */
@@ -55,6 +57,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   });
   const activeAlarmCount = () => Object.values(alarms.active()).reduce((n, a) => n + Object.keys(a).length, 0);
   const metrics = new AgentMetrics({ outbox: () => outbox.stats(), uplinkConnected: () => uplink?.connected ?? false, activeAlarms: activeAlarmCount });
+  if (options.processMetrics) metrics.collectProcessMetrics();
   const observer = new DeviceObserver(metrics, log);
   const batcher = new Batcher<Reading>(outbox, 'telemetry', { maxItems: config.uplink.batchMaxReadings, lingerMs: config.uplink.batchLingerMs }, {
     stored: () => uplink?.notify(),

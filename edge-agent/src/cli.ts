@@ -40,7 +40,7 @@ function checkConfig(path: string): number {
 async function run(path: string): Promise<number> {
   const config = load(path);
   if (!config) return 1;
-  const agent = await startAgent(config);
+  const agent = await startAgent(config, { processMetrics: true });
   process.stdout.write(`afferent agent ready: gateway ${config.gatewayId}, ${agent.devices} device${agent.devices === 1 ? '' : 's'}, status ${agent.statusUrl}\n`);
   await new Promise<void>((resolve) => {
     const shutdown = () => {

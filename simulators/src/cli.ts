@@ -81,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values['agent-devices']) writeFileSync(values['agent-devices'], stringify({ devices: fleet.agentDevices() }));
   const clients = fleet.devices.filter((d) => d.profile.protocol === 'mqtt').length;
+  if (fleet.siteBroker) console.log(`site broker ${fleet.siteBroker.url} (user ${fleet.siteBroker.username})`);
   console.log(`afferent-sim ready: ${fleet.devices.length} devices on ${fleet.servers.length} ports${clients ? ` (${clients} of them MQTT clients)` : ''}`);
 
   await new Promise<void>((resolve) => {

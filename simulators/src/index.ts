@@ -14,3 +14,4 @@ export * from './coap/coap-simulator.js';
 export * from './mqtt/mqtt-device.js';
 export * from './fleet/scenario.js';
 export * from './fleet/fleet.js';
+export * from './mqtt/site-broker.js';

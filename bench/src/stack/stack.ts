@@ -30,7 +30,11 @@ export interface HubProcess {
   api<T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
   /** A metric from the hub's /metrics, summed over the samples whose labels match. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** One scrape, read many times (event-loop figures reset at every scrape). */
+  scrape(): Promise<MetricReader>;
 }
+
+export type MetricReader = (name: string, labels?: Record<string, string>) => number;
 
 export interface HubPorts {
   http: number;
@@ -49,9 +53,12 @@ export async function startHubProcess(dataDir: string, ports: HubPorts, options:
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
-  const metric = async (name: string, labels: Record<string, string> = {}) =>
-    metricValue(await (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(), name, labels);
-  return { process, apiUrl: apiUrl!, mqttUrl: mqttUrl!, token, api, metric };
+  const scrape = async (): Promise<MetricReader> => {
+    const text = await (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    return (name, labels = {}) => metricValue(text, name, labels);
+  };
+  const metric = async (name: string, labels: Record<string, string> = {}) => (await scrape())(name, labels);
+  return { process, apiUrl: apiUrl!, mqttUrl: mqttUrl!, token, api, metric, scrape };
 }
 
 export async function hubPorts(): Promise<HubPorts> {
@@ -71,19 +78,30 @@ export interface AgentProcess {
   health<T = { backlog: { batches: number; readings: number } }>(): Promise<T>;
   /** A counter from the agent's /metrics, summed over its labels. */
   metric(name: string): Promise<number>;
+  scrape(): Promise<MetricReader>;
 }
+
+/**
+ * The V8 settings the agent runs with on a gateway (deploy/systemd/afferent-edge-agent.service):
+ * a small young generation and a bounded old one, so memory is measured as deployed.
+ */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'];
 
 /** Start the compiled agent with a config written from `config`. */
 export async function startAgentProcess(dir: string, config: object): Promise<AgentProcess> {
   const file = join(dir, 'agent.yaml');
   writeFileSync(file, stringify(config));
-  const process = startProcess('node', [AGENT_CLI, 'run', '--config', file]);
+  const process = startProcess('node', [...AGENT_NODE_FLAGS, AGENT_CLI, 'run', '--config', file]);
   const [, statusUrl] = await process.waitForLine(/afferent agent ready: .*status (\S+)/);
   return {
     process,
     statusUrl: statusUrl!,
     health: async <T>() => (await (await fetch(`${statusUrl}/healthz`)).json()) as T,
     metric: async (name) => metricValue(await (await fetch(`${statusUrl}/metrics`)).text(), name),
+    scrape: async () => {
+      const text = await (await fetch(`${statusUrl}/metrics`)).text();
+      return (name, labels = {}) => metricValue(text, name, labels);
+    },
   };
 }
 

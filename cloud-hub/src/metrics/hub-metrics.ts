@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The hub's Prometheus metrics, in a registry of its own (never prom-client's
@@ -6,6 +6,15 @@ import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
  */
 export class HubMetrics {
   readonly registry = new Registry();
+
+  /**
+   * Node's own metrics (CPU, memory, event-loop delay, GC) under `afferent_hub_`.
+   * Only the process entry point asks for them: they start timers and hooks
+   * that a test creating many hubs should not pile up.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: 'afferent_hub_' });
+  }
 
   readonly batchesIngested = new Counter({
     name: 'afferent_hub_batches_ingested_total',

@@ -55,3 +55,13 @@ describe('keys of value maps', () => {
     });
   });
 });
+
+describe('stored batches', () => {
+  it('splice into exactly what encodeWire makes of the same batch', async () => {
+    const { encodeStoredBatch } = await import('./wire-codec.js');
+    const readings = [{ d: 'm-1', t: 5, v: { voltage: 230.1, relay: true } }];
+    const spliced = encodeStoredBatch('telemetry', { epoch: 'abcdefgh12', seq: 3, low: 2 }, JSON.stringify(readings));
+    expect(spliced.equals(encodeWire('telemetry', { epoch: 'abcdefgh12', seq: 3, low: 2, readings }))).toBe(true);
+    expect(decodeWire('telemetry', spliced)).toEqual({ ok: true, value: { epoch: 'abcdefgh12', seq: 3, low: 2, readings } });
+  });
+});

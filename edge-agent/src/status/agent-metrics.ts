@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxStats } from '../outbox/outbox.js';
 
 export interface MetricSources {
@@ -14,6 +14,14 @@ export interface MetricSources {
  */
 export class AgentMetrics {
   readonly registry = new Registry();
+
+  /**
+   * Node's own metrics (CPU, memory, event-loop delay, GC) under `afferent_agent_`;
+   * only for the process entry point, which runs one agent.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: 'afferent_agent_' });
+  }
   readonly readings: Counter<'device'>;
   readonly points: Counter<'device'>;
   readonly readErrors: Counter<'device' | 'kind'>;

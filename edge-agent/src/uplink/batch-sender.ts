@@ -1,4 +1,4 @@
-import { decodeWire, encodeWire, gatewayTopic, type AlarmTransition, type Reading } from '@afferent/device-profiles';
+import { decodeWire, encodeStoredBatch, gatewayTopic } from '@afferent/device-profiles';
 import type { Outbox, StoredBatch } from '../outbox/outbox.js';
 import { BackfillBudget } from './backfill-budget.js';
 
@@ -146,9 +146,7 @@ export class BatchSender {
 
   private send(batch: StoredBatch, low: number | undefined): void {
     const envelope = { epoch: this.outbox.epoch, seq: batch.seq, low: Math.min(low ?? batch.seq, batch.seq) };
-    const payload = batch.kind === 'alarms'
-      ? encodeWire('alarms', { ...envelope, alarms: JSON.parse(batch.body) as AlarmTransition[] })
-      : encodeWire('telemetry', { ...envelope, readings: JSON.parse(batch.body) as Reading[] });
+    const payload = encodeStoredBatch(batch.kind, envelope, batch.body);
     this.inflight.set(batch.seq, this.now());
     this.publish!(gatewayTopic(this.options.gatewayId, batch.kind), payload);
   }

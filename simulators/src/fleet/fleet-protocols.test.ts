@@ -32,7 +32,7 @@ describe('fleets of every protocol', () => {
     expect(checkScenarioProfiles(scenario, profiles).map(formatProblem)).toEqual([
       'devices[0].unitId: applies to modbus devices; coap-env-senml is coap',
       'devices[1].port: applies to modbus, opcua, coap devices; tasmota-smart-plug is mqtt',
-      'devices[1].broker: tasmota-smart-plug is an MQTT device: the group needs the broker it publishes to',
+      'devices[1].broker: tasmota-smart-plug is an MQTT device: the group needs the broker it publishes to (or the scenario a siteBroker)',
     ]);
   });
 
@@ -72,5 +72,23 @@ devices:
     await fleet.close();
     fleet = undefined;
     await waitFor('every socket closed', () => handles() === before);
+  });
+});
+
+describe('a site broker', () => {
+  it('is started for MQTT groups without a broker, refuses anonymous clients, and is handed to the agent with its credentials', async () => {
+    const fleet = await startFleet(parseScenario('siteBroker: {}\ndevices: [{ profile: airgradient-one, base: "ag/{id}", publishInterval: 5s }]', 'x.yaml'), profiles);
+    try {
+      const [device] = fleet.agentDevices();
+      expect(device).toMatchObject({ interval: '5s', connection: { url: fleet.siteBroker!.url, base: 'ag/airgradient-one-1', username: 'site', password: fleet.siteBroker!.password } });
+      await expect(connectAsync(fleet.siteBroker!.url, { protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad username or password/i);
+      const subscriber = await connectAsync(fleet.siteBroker!.url, { protocolVersion: 4, username: 'site', password: fleet.siteBroker!.password });
+      await subscriber.subscribeAsync('ag/#');
+      const message = await new Promise<string>((resolve) => subscriber.once('message', (_t, payload) => resolve(payload.toString())));
+      expect(JSON.parse(message)).toHaveProperty('rco2');
+      await subscriber.endAsync();
+    } finally {
+      await fleet.close();
+    }
   });
 });

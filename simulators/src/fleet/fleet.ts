@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseDuration, type DeviceInstance, type DeviceProfile, type Protocol } from '@afferent/device-profiles';
 import { SimulatedDevice } from '../device/simulated-device.js';
 import { TimerSet } from '../device/timer-set.js';
+import { startSiteBroker, type SiteBroker } from '../mqtt/site-broker.js';
 import { LAUNCHERS, type FleetDevice, type FleetServer, type GroupPlan, type Launched } from './launchers.js';
 import type { DeviceGroup, Scenario } from './scenario.js';
 
@@ -12,6 +13,8 @@ export type { FleetDevice, FleetServer } from './launchers.js';
 export interface Fleet {
   devices: FleetDevice[];
   servers: FleetServer[];
+  /** The site MQTT broker the scenario asked for. */
+  siteBroker?: SiteBroker;
   /** The `devices:` section of an edge-agent configuration for this fleet. */
   agentDevices(interval?: string): DeviceInstance[];
   close(): Promise<void>;
@@ -33,8 +36,11 @@ export async function startFleet(scenario: Scenario, profiles: ReadonlyMap<strin
   const pkiDir = () => options.pkiDir ?? (temporaryPki ??= mkdtempSync(join(tmpdir(), 'afferent-sim-pki-')));
   const removePki = () => temporaryPki && rmSync(temporaryPki, { recursive: true, force: true });
 
+  const siteBroker = scenario.siteBroker ? await startSiteBroker({ host, port: scenario.siteBroker.port ?? 0 }) : undefined;
+  const onSiteBroker = (group: DeviceGroup): DeviceGroup =>
+    siteBroker && group.broker === undefined ? { ...group, broker: siteBroker.url, username: siteBroker.username, password: siteBroker.password } : group;
   let seed = scenario.seed ?? 1;
-  const plans = scenario.devices.map((group, index): GroupPlan & { protocol: Protocol } => {
+  const plans = scenario.devices.map(onSiteBroker).map((group, index): GroupPlan & { protocol: Protocol } => {
     const profile = profiles.get(group.profile);
     if (!profile) throw new Error(`scenario devices[${index}]: unknown profile "${group.profile}"`);
     const planned = Array.from({ length: group.count ?? 1 }, (_, n) => ({
@@ -51,6 +57,7 @@ export async function startFleet(scenario: Scenario, profiles: ReadonlyMap<strin
     }
   } catch (error) {
     await Promise.all(launched.flatMap((l) => l.parts).map((part) => part.close()));
+    await siteBroker?.close();
     removePki();
     throw error;
   }
@@ -61,10 +68,12 @@ export async function startFleet(scenario: Scenario, profiles: ReadonlyMap<strin
   return {
     devices,
     servers: launched.flatMap((l) => l.servers),
-    agentDevices: (interval = '1s') => devices.map((d) => ({ id: d.id, profile: d.profile.profile, connection: d.connection, interval })),
+    ...(siteBroker && { siteBroker }),
+    agentDevices: (interval = '1s') => devices.map((d) => ({ id: d.id, profile: d.profile.profile, connection: d.connection, interval: d.interval ?? interval })),
     async close() {
       timers.clear();
       await Promise.all(launched.flatMap((l) => l.parts).map((part) => part.close()));
+      await siteBroker?.close();
       removePki();
     },
   };

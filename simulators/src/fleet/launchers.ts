@@ -20,6 +20,8 @@ export interface FleetDevice {
   connection: Record<string, unknown>;
   /** Inject a fault on this device alone; undefined clears it. */
   setFault(fault: Fault | undefined): void;
+  /** How often it speaks by itself (an MQTT device's publish interval): an agent should expect no more. */
+  interval?: string;
 }
 
 /** A listening server of the fleet (Modbus, OPC UA, CoAP). MQTT devices are clients of a broker, not servers. */
@@ -120,7 +122,8 @@ export const LAUNCHERS: Record<Protocol, Launcher> = {
         brokerUrl: broker, id: entry.id, base, device: entry.device, ...credentials,
         ...(group.publishInterval && { publishInterval: parseDuration(group.publishInterval) }), ...(group.retain !== undefined && { retain: group.retain }),
       });
-      return { client, devices: [fleetDevice(entry, broker, { url: broker, base, ...credentials }, (fault) => client.setFault(fault))] };
+      const device = fleetDevice(entry, broker, { url: broker, base, ...credentials }, (fault) => client.setFault(fault));
+      return { client, devices: [group.publishInterval ? { ...device, interval: group.publishInterval } : device] };
     }),
 };
 

@@ -82,6 +82,8 @@ export const ScenarioSchema = Type.Object(
     host: Type.Optional(Type.String()),
     seed: Type.Optional(Type.Integer()),
     profileDirs: Type.Optional(Type.Array(Type.String())),
+    /** Start a site MQTT broker (with generated credentials) for the MQTT groups that name no broker. */
+    siteBroker: Type.Optional(Type.Object({ port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
     devices: Type.Array(DeviceGroupSchema, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -117,8 +119,8 @@ export function checkScenarioProfiles(scenario: Scenario, profiles: ReadonlyMap<
         problems.push({ path: ['devices', index, field], message: `applies to ${protocols.join(', ')} devices; ${profile.profile} is ${profile.protocol}` });
       }
     }
-    if (profile.protocol === 'mqtt' && group.broker === undefined) {
-      problems.push({ path: ['devices', index, 'broker'], message: `${profile.profile} is an MQTT device: the group needs the broker it publishes to` });
+    if (profile.protocol === 'mqtt' && group.broker === undefined && !scenario.siteBroker) {
+      problems.push({ path: ['devices', index, 'broker'], message: `${profile.profile} is an MQTT device: the group needs the broker it publishes to (or the scenario a siteBroker)` });
     }
     for (const point of Object.keys(group.signals ?? {})) {
       if (!profile.points.some((p) => p.name === point)) {
