@@ -4,7 +4,7 @@ import { loadProfileFile, type DeviceProfile } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator, type SimulatedDevice } from '@afferent/simulators';
 import { startTcpGate, waitFor, type TcpGate } from '@afferent/testkit';
 import {
-  hubPorts, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubPorts, type HubProcess,
+  hubPorts, reloadAgentProcess, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubPorts, type HubProcess,
 } from '../../bench/src/stack/stack.js';
 import { counterPoints, FAULT_PROFILE, faultProfileYaml } from './fault-profile.js';
 import { admitGateway } from './gateway-credentials.js';
@@ -22,6 +22,8 @@ export interface FaultStackOptions {
   interval?: string;
   /** Merged into the agent's configuration (outbox, uplink, …). */
   agent?: Record<string, unknown>;
+  /** How many of the devices (the first ones) the agent starts with; the others wait for a reload. Default all. */
+  agentDevices?: number;
 }
 
 /** The agent's /healthz, the parts the fault tests read. */
@@ -79,6 +81,9 @@ export async function startFaultStack(options: FaultStackOptions) {
   /** Readings stored by hub processes before the current one took traffic (the current one counts its own). */
   let storedBefore = 0;
 
+  const deviceEntries = ports.flatMap((p) => p.ids.map((id, i) => ({
+    id, profile: FAULT_PROFILE, interval, heartbeat: '1h', connection: { url: p.sim.url, unitId: i + 1 },
+  })));
   const agentConfig = {
     gateway: { id: GATEWAY },
     hub: { url: `mqtt://127.0.0.1:${gate.port}`, ...(await admitGateway(hub, GATEWAY)) },
@@ -86,9 +91,7 @@ export async function startFaultStack(options: FaultStackOptions) {
     profileDirs: [profileDir],
     status: { host: '127.0.0.1', port: 0 },
     logLevel: 'warn',
-    devices: ports.flatMap((p) => p.ids.map((id, i) => ({
-      id, profile: FAULT_PROFILE, interval, heartbeat: '1h', connection: { url: p.sim.url, unitId: i + 1 },
-    }))),
+    devices: deviceEntries.slice(0, options.agentDevices ?? deviceEntries.length),
     ...options.agent,
   };
   let agent: AgentProcess = await startAgentProcess(work.dir, agentConfig);
@@ -128,8 +131,12 @@ export async function startFaultStack(options: FaultStackOptions) {
     async killAgent(): Promise<void> {
       await agent.process.stop('SIGKILL');
     },
-    async restartAgent(config: Record<string, unknown> = {}): Promise<void> {
-      agent = await startAgentProcess(work.dir, { ...agentConfig, ...config });
+    async restartAgent(): Promise<void> {
+      agent = await startAgentProcess(work.dir, agentConfig);
+    },
+    /** Have the running agent apply its configuration with exactly these devices (SIGHUP). */
+    reloadAgent(devices: readonly string[]): void {
+      reloadAgentProcess(agent, { ...agentConfig, devices: deviceEntries.filter((d) => devices.includes(d.id)) });
     },
 
     /** Power the devices of port `n` off: connections drop, nothing answers. Returns their ids. */
