@@ -1,7 +1,13 @@
 // `npm start`: the whole stack on loopback with simulated devices.
 // Hub, simulated field and edge agent run as child processes, exactly as they
-// would be deployed; Ctrl-C stops all three cleanly.
-import { spawn } from 'node:child_process';
+// would be deployed, over TLS with a CA made for the demo: the gateway is
+// created with the afferent CLI and provisioned with `edge-agent provision`.
+// Ctrl-C stops everything cleanly.
+//
+// AFFERENT_DEMO_DIR (default .afferent/demo) moves the working folder, and
+// AFFERENT_DEMO_PORTS=any takes free ports instead of 8080 and 8883: the
+// end-to-end test runs the demo that way.
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const workDir = join(root, '.afferent', 'demo');
+const workDir = process.env.AFFERENT_DEMO_DIR ?? join(root, '.afferent', 'demo');
+const anyPort = process.env.AFFERENT_DEMO_PORTS === 'any';
 const logDir = join(workDir, 'logs');
 const children = [];
 
@@ -22,13 +29,23 @@ async function portFree(port) {
 }
 
 async function pickPort(preferred) {
-  if (await portFree(preferred)) return preferred;
+  if (!anyPort && await portFree(preferred)) return preferred;
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   await new Promise((resolve) => server.close(resolve));
-  console.log(`  port ${preferred} is taken; using ${port}`);
+  if (!anyPort) console.log(`  port ${preferred} is taken; using ${port}`);
   return port;
+}
+
+/** Run one of the CLIs to the end; its stdout, or an error with what it said. */
+function runTo(script, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(root, script), ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${script} ${args[0]} failed:\n${stderr || stdout}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** Start a child, log its output to a file, resolve when it prints its ready line. */
@@ -82,48 +99,57 @@ async function main() {
   mkdirSync(logDir, { recursive: true });
   const token = process.env.AFFERENT_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const httpPort = await pickPort(8080);
-  const mqttPort = await pickPort(1883);
+  const mqttPort = await pickPort(8883);
 
   console.log('starting the simulated field…');
   const devicesFile = join(workDir, 'devices.yaml');
   await start('simulators', 'simulators/dist/cli.js', ['run', join(root, 'simulators/scenarios/demo.yaml'), '--agent-devices', devicesFile], /afferent-sim ready/);
 
+  console.log('making a CA and a certificate for the hub…');
+  const tlsDir = join(workDir, 'tls');
+  await runTo('cloud-hub/dist/cli.js', ['certs', 'generate', '--out', tlsDir, '--host', '127.0.0.1', '--host', 'localhost']);
+  const ca = join(tlsDir, 'ca.crt');
+
   console.log('starting the hub…');
   const hubConfig = join(workDir, 'hub.yaml');
-  writeFileSync(hubConfig, stringify({ http: { host: '127.0.0.1', port: httpPort }, mqtt: { host: '127.0.0.1', port: mqttPort }, dataDir: join(workDir, 'hub'), logLevel: 'warn' }));
+  writeFileSync(hubConfig, stringify({
+    tls: { cert: join(tlsDir, 'server.crt'), key: join(tlsDir, 'server.key'), ca },
+    http: { host: '127.0.0.1', port: httpPort },
+    mqtt: { host: '127.0.0.1', tlsPort: mqttPort },
+    advertisedHost: '127.0.0.1',
+    dataDir: join(workDir, 'hub'),
+    logLevel: 'warn',
+  }));
   const [, apiUrl] = await start('hub', 'cloud-hub/dist/cli.js', ['run', '--config', hubConfig], /afferent hub ready: api (\S+)/, { AFFERENT_ADMIN_TOKEN: token });
+  const cli = { AFFERENT_URL: apiUrl, AFFERENT_TOKEN: token, AFFERENT_CA: ca };
 
-  const created = await fetch(`${apiUrl}/api/v1/gateways`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'demo-gw', name: 'Demo gateway' }),
-  });
-  if (!created.ok) throw new Error(`creating the gateway failed: ${created.status} ${await created.text()}`);
-  const { mqtt } = await created.json();
-
-  console.log('starting the edge agent…');
+  console.log('creating the gateway and provisioning the edge agent…');
+  const created = JSON.parse(await runTo('cloud-hub/dist/operator-cli.js', ['gateways', 'create', 'demo-gw', '--name', 'Demo gateway', '--label', 'site=demo', '--json'], cli));
   const agentConfig = join(workDir, 'agent.yaml');
   const { devices } = parse(readFileSync(devicesFile, 'utf8'));
-  writeFileSync(agentConfig, stringify({
-    gateway: { id: 'demo-gw' },
-    hub: { url: `mqtt://127.0.0.1:${mqttPort}`, username: mqtt.username, password: mqtt.password },
-    dataDir: join(workDir, 'agent'),
-    status: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
-    devices,
-  }));
+  // The devices come from the simulators; gateway id, hub address and credentials from provisioning.
+  writeFileSync(agentConfig, stringify({ status: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', devices }));
+  await runTo('edge-agent/dist/cli.js', ['provision', '--hub', created.provisioning.hub, '--token', created.provisioning.token,
+    '--config', agentConfig, '--data', join(workDir, 'agent')]);
+
+  console.log('starting the edge agent…');
   const [, statusUrl] = await start('agent', 'edge-agent/dist/cli.js', ['run', '--config', agentConfig], /afferent agent ready: .*status (\S+)/);
 
   console.log(`
-Afferent is running: ${devices.length} simulated devices (Modbus, OPC UA, CoAP, MQTT) → edge agent → hub.
+Afferent is running: ${devices.length} simulated devices (Modbus, OPC UA, CoAP, MQTT) → edge agent → hub, over TLS.
 
   API        ${apiUrl}/api/v1/devices
   API docs   ${apiUrl}/docs
   token      ${token}
+  CA         ${ca}
   agent      ${statusUrl}/healthz   ${statusUrl}/metrics
   logs       ${logDir}
 
-  curl -H "Authorization: Bearer ${token}" ${apiUrl}/api/v1/devices
+  curl --cacert ${ca} -H "Authorization: Bearer ${token}" ${apiUrl}/api/v1/devices
+
+  export AFFERENT_URL=${apiUrl} AFFERENT_TOKEN=${token} AFFERENT_CA=${ca}
+  node cloud-hub/dist/operator-cli.js fleet
+  node cloud-hub/dist/operator-cli.js gateways create gw-2     # prints the one command that provisions a second gateway
 
 Ctrl-C stops everything.`);
 }

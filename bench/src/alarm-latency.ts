@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { followEvents, type AlarmEventData } from '@afferent/cloud-hub';
 import { loadProfileFile, loadProfileLibrary, type DeviceProfile } from '@afferent/device-profiles';
 import { startFleet, type Fleet, type SignalSpec } from '@afferent/simulators';
+import { provisionGateway } from '@afferent/testkit';
 import { stringify } from 'yaml';
 import { spawnReady, type ReadyChild } from './support/child.js';
 import type { BenchResult } from './suite.js';
@@ -95,10 +96,7 @@ export async function run(options: AlarmLatencyOptions = {}): Promise<AlarmLaten
       /afferent hub ready: api (\S+) mqtt (\S+)/, { AFFERENT_ADMIN_TOKEN: TOKEN });
     stops.push(() => hub.stop());
     const [, apiUrl, mqttUrl] = hub.ready as [string, string, string];
-    const created = await fetch(`${apiUrl}/api/v1/gateways`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench-gw' }),
-    });
-    const { mqtt } = (await created.json()) as { mqtt: { password: string } };
+    const mqtt = await provisionGateway(apiUrl, TOKEN, 'bench-gw');
 
     writeFileSync(join(dir, 'agent.yaml'), stringify({
       gateway: { id: 'bench-gw' }, hub: { url: mqttUrl, password: mqtt.password }, dataDir: join(dir, 'agent'),

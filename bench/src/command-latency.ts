@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { provisionGateway } from '@afferent/testkit';
 import { parse, stringify } from 'yaml';
 
 /**
@@ -135,10 +136,7 @@ export async function run(sequential = 200, rounds = 5, deviceCount = 100): Prom
       /afferent hub ready: api (\S+) mqtt (\S+)/, { AFFERENT_ADMIN_TOKEN: TOKEN });
     children.push(hub.child);
     const [, api, mqtt] = hub.match;
-    const created = await fetch(`${api}/api/v1/gateways`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"id":"bench-gw"}',
-    });
-    const { mqtt: credentials } = (await created.json()) as { mqtt: { password: string } };
+    const credentials = await provisionGateway(api!, TOKEN, 'bench-gw');
 
     // One device per port: Modbus TCP devices on a LAN each have their own address and connection.
     writeFileSync(join(dir, 'scenario.yaml'), stringify({ devices: [{ profile: 'xy-md02', count: deviceCount, unitsPerPort: 1, idPrefix: 'th' }] }));

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('cloud-hub CLI', () => {
     expect(await second.exit).toBe(0);
   });
 
-  it('takes the admin token from AFFERENT_ADMIN_TOKEN and prints none', async () => {
+  it('takes the admin token from AFFERENT_ADMIN_TOKEN and never logs it, a provisioning token or a gateway password', async () => {
     const token = 'an-admin-token-from-the-environment-0123';
     const hub = run(tempDir(), { AFFERENT_ADMIN_TOKEN: token });
     const [, api] = await hub.line(READY, 'the ready line');
@@ -62,9 +63,14 @@ describe('cloud-hub CLI', () => {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"id":"gw-1"}',
     });
     expect(created.status).toBe(201);
-    const { mqtt } = (await created.json()) as { mqtt: { password: string } };
-    await waitFor(() => hub.stdout.some((l) => l.includes('gateway created')), 'the creation logged');
-    expect(hub.stdout.some((l) => l.includes(mqtt.password) || l.includes(token))).toBe(false);
+    const { provisioning } = (await created.json()) as { provisioning: { token: string } };
+    const exchanged = await fetch(`${api}/api/v1/provision`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: provisioning.token }),
+    });
+    const { mqtt } = (await exchanged.json()) as { mqtt: { password: string } };
+    await waitFor(() => hub.stdout.some((l) => l.includes('gateway provisioned')), 'the provisioning logged');
+    const secrets = [mqtt.password, provisioning.token.split('.')[0]!, token];
+    expect(hub.stdout.some((l) => secrets.some((secret) => l.includes(secret)))).toBe(false);
   });
 
   it('check-config prints ok, or every problem and exits 1', async () => {
@@ -82,5 +88,25 @@ describe('cloud-hub CLI', () => {
     ]);
     const usage = spawnCli(['run', '--http-port', 'x']);
     expect(await usage.exit).toBe(2);
+  });
+
+  it('certs generate writes a CA and a server certificate for the hosts, and a hub with them serves HTTPS and MQTT over TLS', async () => {
+    const dir = tempDir();
+    const certs = spawnCli(['certs', 'generate', '--out', join(dir, 'tls'), '--host', '127.0.0.1', '--host', 'localhost']);
+    expect(await certs.exit).toBe(0);
+    const fingerprint = certs.stdout.find((l) => l.startsWith('CA fingerprint'))?.split(': ')[1];
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const caPem = readFileSync(join(dir, 'tls/ca.crt'), 'utf8');
+    expect(new X509Certificate(caPem).fingerprint256.replaceAll(':', '').toLowerCase()).toBe(fingerprint);
+    const server = new X509Certificate(readFileSync(join(dir, 'tls/server.crt'), 'utf8'));
+    expect(server.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost');
+    expect(server.verify(new X509Certificate(caPem).publicKey)).toBe(true);
+
+    writeFileSync(join(dir, 'hub.yaml'), `tls: { cert: tls/server.crt, key: tls/server.key, ca: tls/ca.crt }\nmqtt: { tlsPort: 0 }\n`);
+    const hub = spawnCli(['run', '--config', join(dir, 'hub.yaml'), '--host', '127.0.0.1', '--http-port', '0', '--data', join(dir, 'data')], { AFFERENT_ADMIN_TOKEN: 'an-admin-token-from-the-environment-0123' });
+    processes.push(hub);
+    const [, api, mqtts] = await hub.line(/^afferent hub ready: api (https:\/\/127\.0\.0\.1:\d+) mqtt (mqtts:\/\/127\.0\.0\.1:\d+)$/, 'the ready line');
+    expect(api).toBeDefined();
+    expect(mqtts).toBeDefined();
   });
 });

@@ -7,7 +7,7 @@ import { loadHubConfigFile, resolveHubConfig, type HubConfig } from './config/hu
 import { startHub } from './hub.js';
 
 /**
- * `cloud-hub run` and `cloud-hub check-config`. The ready line and the
+ * `cloud-hub run`, `cloud-hub check-config` and `cloud-hub certs generate`. The ready line and the
  * one-time admin token are plain text on stdout (the log is JSON lines on the
  * same stream), so scripts and tests can wait for `afferent hub ready:`.
  */
@@ -28,7 +28,9 @@ async function run(command: Extract<HubCommand, { command: 'run' }>): Promise<vo
     process.stdout.write(`admin token: ${hub.generatedAdminToken}\n`);
     process.stderr.write('(this admin token is shown only now; the hub keeps only its hash)\n');
   }
-  process.stdout.write(`afferent hub ready: api ${hub.apiUrl} mqtt ${hub.mqttUrl}\n`);
+  // The gateways' endpoint first (TLS when there is TLS): scripts read the first url after "mqtt".
+  const mqttUrls = [hub.mqttUrl, ...Object.values(hub.mqttUrls).filter((url) => url !== hub.mqttUrl)];
+  process.stdout.write(`afferent hub ready: api ${hub.apiUrl} mqtt ${mqttUrls.join(' ')}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -48,6 +50,20 @@ async function run(command: Extract<HubCommand, { command: 'run' }>): Promise<vo
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function certsGenerate(command: Extract<HubCommand, { command: 'certs-generate' }>): Promise<number> {
+  // Loaded here only: the certificate library is not needed to run a hub.
+  const { generateCertificates } = await import('./access/tls/certificate-generator.js');
+  const { writeCertificates } = await import('./access/tls/write-certificates.js');
+  const generated = await generateCertificates({ hosts: command.hosts, ...(command.days !== undefined ? { days: command.days } : {}) });
+  const paths = writeCertificates(resolve(command.out), generated);
+  process.stdout.write(`wrote ${paths.caCert}, ${paths.caKey}, ${paths.serverCert} and ${paths.serverKey} for ${command.hosts.join(', ')}
+CA fingerprint (SHA-256): ${generated.caFingerprint}
+hub config:
+  tls: { cert: ${paths.serverCert}, key: ${paths.serverKey}, ca: ${paths.caCert} }
+`);
+  return 0;
 }
 
 function checkConfig(file: string): number {
@@ -74,6 +90,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     return 0;
   }
   if (command.command === 'check-config') return checkConfig(command.configFile);
+  if (command.command === 'certs-generate') return certsGenerate(command);
   try {
     await run(command);
     return undefined;

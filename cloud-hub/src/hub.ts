@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { formatProblem } from '@afferent/device-profiles';
 import { bootstrapAdminToken } from './access/admin-token.js';
-import { publishAck, subscribeHandlers } from './access/broker-bridge.js';
+import { publishAck, publishConfig, subscribeHandlers } from './access/broker-bridge.js';
+import { loadTlsMaterial } from './access/tls/tls-material.js';
 import { trackGatewayPresence } from './access/gateway-presence.js';
 import { openAlarms } from './alarms/alarms.js';
 import { createMqttAuth } from './access/mqtt-auth.js';
@@ -16,6 +18,9 @@ import { CommandLedger } from './commands/command-ledger.js';
 import { CommandService } from './commands/command-service.js';
 import type { HubConfig } from './config/hub-config.js';
 import { BatchLedger } from './ingest/batch-ledger.js';
+import { createConfigStateHandler } from './fleet/config-state-handler.js';
+import { DesiredConfigService } from './fleet/desired-config-service.js';
+import { ProvisioningService, type HubEndpoints } from './fleet/provisioning-service.js';
 import { createInventoryHandler } from './ingest/inventory-handler.js';
 import { createStatusHandler } from './ingest/status-handler.js';
 import { createTelemetryHandler } from './ingest/telemetry-handler.js';
@@ -33,10 +38,16 @@ export interface StartHubOptions {
 }
 
 export interface RunningHub {
-  /** e.g. http://127.0.0.1:8080 (a wildcard bind address is reported as 127.0.0.1). */
+  /** e.g. http://127.0.0.1:8080, https:// with TLS (a wildcard bind address is reported as 127.0.0.1). */
   apiUrl: string;
-  /** e.g. mqtt://127.0.0.1:1883 */
+  /** Where gateways connect: mqtts://127.0.0.1:8883 with TLS, else mqtt://127.0.0.1:1883. */
   mqttUrl: string;
+  /** Every MQTT listener: plain, TLS, or both. */
+  mqttUrls: { plain?: string; tls?: string };
+  /** The API and MQTT endpoints as the hub advertises them to gateways (its advertised host name). */
+  endpoints: HubEndpoints;
+  /** SHA-256 of the CA certificate, when the config names one: provisioning tokens carry it. */
+  caFingerprint?: string;
   /**
    * Set only when this start generated the first admin token (no
    * AFFERENT_ADMIN_TOKEN and none stored yet). Show it once; it is not kept.
@@ -49,9 +60,16 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';
+const bracketed = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
 function reachable(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
+  return isWildcard(host) ? '127.0.0.1' : bracketed(host);
+}
+
+/** The name the hub gives out: configured, else the API's bind address, else (bound to every address) this machine's name. */
+function advertisedHost(config: HubConfig): string {
+  return bracketed(config.advertisedHost ?? (isWildcard(config.http.host) ? hostname() : config.http.host));
 }
 
 /** Start a hub: registry, time series, alarms, MQTT access, ingest, commands and the API. */
@@ -88,7 +106,12 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     const bus = new InProcessEventBus((error) => logger.error({ err: error }, 'an event listener failed'));
 
     const auth = createMqttAuth({ gateways: registry.gateways, metrics, logger });
-    const mqtt: MqttListener = await startMqttListener({ host: config.mqtt.host, port: config.mqtt.port, auth, logger });
+    const tls = config.tls && loadTlsMaterial(config.tls);
+    const mqtt: MqttListener = await startMqttListener({
+      host: config.mqtt.host, auth, logger,
+      ...(config.mqtt.plain ? { plainPort: config.mqtt.port } : {}),
+      ...(tls ? { tls: { port: config.mqtt.tlsPort, key: tls.key, cert: tls.cert } } : {}),
+    });
     let accepting = true;
     const ack = (gateway: string, ackPayload: Parameters<typeof publishAck>[2]) => publishAck(mqtt.broker, gateway, ackPayload, logger);
     const ingest = new TelemetryIngest({ store: timeseries, ledger: new BatchLedger(timeseries.database), registry, metrics, logger, ack, bus });
@@ -100,7 +123,16 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       accepting = false;
       await mqtt.close();
     });
-    trackGatewayPresence(mqtt.broker, { gatewayOf: auth.gatewayOf, gateways: registry.gateways, metrics, logger, bus });
+    const connections = trackGatewayPresence(mqtt.broker, { gatewayOf: auth.gatewayOf, gateways: registry.gateways, metrics, logger, bus });
+    // Filled in once the API listens (its port may be 0 until then).
+    let endpoints: HubEndpoints | undefined;
+    const provisioning = new ProvisioningService({
+      registry, connections, logger, tokenExpiryMs: config.provisioning.tokenExpiryMs,
+      endpoints: () => endpoints!,
+      ...(tls ? { tls } : {}),
+    });
+    const configs = new DesiredConfigService({ registry, logger, publish: (gateway, desired) => publishConfig(mqtt.broker, gateway, desired, logger) });
+    configs.republishAll();
 
     // The listener table is filled by the broker; the service asks it before sending.
     let listeners: { isListening(gateway: string): boolean } | undefined;
@@ -121,24 +153,41 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       status: whileAccepting(createStatusHandler({ gateways: registry.gateways, metrics, logger })),
       inventory: whileAccepting(createInventoryHandler({ registry, metrics, logger })),
       'cmd-result': whileAccepting(createCommandResultHandler({ commands, metrics, logger })),
+      'config-state': whileAccepting(createConfigStateHandler({ configs, metrics, logger })),
     }, logger);
 
-    const api: HubFastify = await buildServer({ registry, timeseries, metrics, logger, bus, commands, alarms });
+    const api: HubFastify = await buildServer(
+      { registry, timeseries, metrics, logger, bus, commands, alarms, provisioning, configs },
+      tls ? { https: { key: tls.key, cert: tls.cert } } : {},
+    );
     cleanups.push(() => api.close());
     await api.listen({ host: config.http.host, port: config.http.port });
     const httpPort = (api.server.address() as AddressInfo).port;
     alarms.start();
 
+    const scheme = tls ? 'https' : 'http';
+    const mqttUrls = {
+      ...(mqtt.ports.plain !== undefined ? { plain: `mqtt://${reachable(config.mqtt.host)}:${mqtt.ports.plain}` } : {}),
+      ...(mqtt.ports.tls !== undefined ? { tls: `mqtts://${reachable(config.mqtt.host)}:${mqtt.ports.tls}` } : {}),
+    };
+    const advertised = advertisedHost(config);
+    endpoints = {
+      api: `${scheme}://${advertised}:${httpPort}`,
+      mqtt: mqtt.ports.tls !== undefined ? `mqtts://${advertised}:${mqtt.ports.tls}` : `mqtt://${advertised}:${mqtt.ports.plain}`,
+    };
     const hub: RunningHub = {
-      apiUrl: `http://${reachable(config.http.host)}:${httpPort}`,
-      mqttUrl: `mqtt://${reachable(config.mqtt.host)}:${mqtt.port}`,
+      apiUrl: `${scheme}://${reachable(config.http.host)}:${httpPort}`,
+      mqttUrl: (mqttUrls.tls ?? mqttUrls.plain)!,
+      mqttUrls,
+      endpoints,
+      ...(tls?.caFingerprint ? { caFingerprint: tls.caFingerprint } : {}),
       registry,
       metrics,
       bus,
       stop: cleanup,
       ...(generated !== undefined ? { generatedAdminToken: generated } : {}),
     };
-    logger.info({ api: hub.apiUrl, mqtt: hub.mqttUrl, dataDir: config.dataDir }, 'hub started');
+    logger.info({ api: hub.apiUrl, mqtt: mqttUrls, advertised: endpoints, dataDir: config.dataDir }, 'hub started');
     return hub;
   } catch (error) {
     await cleanup();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { UsageError } from './operator-cli/cli-command.js';
 import { OPERATOR_USAGE, parseOperatorArgs } from './operator-cli/cli-args.js';
 import { CliError, EXIT, HubClient } from './operator-cli/hub-client.js';
@@ -18,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     json = invocation.json;
     return await invocation.command.run({
-      hub: new HubClient(invocation.url, invocation.token),
+      hub: new HubClient(invocation.url, invocation.token, invocation.ca ? { ca: readCa(invocation.ca) } : {}),
       json,
       print: (text) => process.stdout.write(`${text}\n`),
       progress: (text) => {
@@ -33,6 +34,14 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!(error instanceof CliError)) throw error;
     process.stderr.write(json ? `${JSON.stringify({ error: { code: error.code ?? 'cli', message: error.message } })}\n` : `afferent: ${error.message}\n`);
     return error.exitCode;
+  }
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--ca: cannot read ${path}: ${(error as Error).message}`);
   }
 }
 

@@ -5,8 +5,12 @@
 #   sudo deploy/gateway/install.sh [--prefix /opt/afferent] [--no-systemd]
 #
 # Installs the agent and the shared profiles under the prefix with production
-# dependencies only, a system user `afferent`, /etc/afferent/agent.yaml (from the
-# example, never overwritten), and the systemd unit. better-sqlite3 and the
+# dependencies only, a system user `afferent` and its data folder, the
+# `edge-agent` command, /etc/afferent/agent.yaml (from the example, never
+# overwritten), and the systemd unit. Then provision the gateway against its hub
+# with the one-time token an admin got from `afferent gateways create ID`:
+#
+#   sudo edge-agent provision --hub https://HUB:8080 --token TOKEN --config /etc/afferent/agent.yaml better-sqlite3 and the
 # serial port binding are native: without a prebuilt binary for the platform they
 # build from source, which needs python3, make and g++.
 set -euo pipefail
@@ -46,6 +50,8 @@ done
 if ! id afferent >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/afferent --shell /usr/sbin/nologin afferent
 fi
+# Provisioning (as root) writes the credentials here and hands them to the folder's owner.
+install -d -m 0700 -o afferent -g afferent /var/lib/afferent/agent
 mkdir -p /etc/afferent
 if [ ! -f /etc/afferent/agent.yaml ]; then
   install -m 0640 -o root -g afferent "$SRC/deploy/gateway/agent.example.yaml" /etc/afferent/agent.yaml
@@ -53,8 +59,12 @@ if [ ! -f /etc/afferent/agent.yaml ]; then
 fi
 
 if [ "$SYSTEMD" = yes ]; then
+  printf '#!/bin/sh\nexec node %s/edge-agent/dist/cli.js "$@"\n' "$PREFIX" > /usr/local/bin/edge-agent
+  chmod 0755 /usr/local/bin/edge-agent
   sed "s#/opt/afferent#$PREFIX#g" "$SRC/deploy/systemd/afferent-edge-agent.service" > /etc/systemd/system/afferent-edge-agent.service
   systemctl daemon-reload
-  echo "then: systemctl enable --now afferent-edge-agent"
 fi
+echo "next: provision this gateway with the command 'afferent gateways create ID' printed on the hub side:"
+echo "  sudo edge-agent provision --hub https://HUB:8080 --token TOKEN --config /etc/afferent/agent.yaml"
+[ "$SYSTEMD" = yes ] && echo "then: systemctl enable --now afferent-edge-agent"
 echo "check the configuration with: node $PREFIX/edge-agent/dist/cli.js check-config /etc/afferent/agent.yaml"

@@ -1,19 +1,18 @@
 import { pino, type Logger } from 'pino';
-import {
-  DEVICE_DEFAULTS, parseDuration,
-  type DeviceInstance, type Inventory, type Protocol, type Reading,
-} from '@afferent/device-profiles';
+import type { Reading } from '@afferent/device-profiles';
 import { AGENT_VERSION } from './agent-version.js';
 import { AlarmEngine } from './alarms/alarm-engine.js';
-import { AgentCommands, type CommandTarget } from './commands/agent-commands.js';
+import { AgentCommands } from './commands/agent-commands.js';
 import { CommandJournal } from './commands/command-journal.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { DeviceObserver } from './device-observer.js';
-import type { Driver } from './drivers/driver.js';
-import { DRIVER_TABLE } from './drivers/driver-table.js';
+import type { DeviceChanges } from './devices/device-changes.js';
+import { DeviceSet } from './devices/device-set.js';
 import { Batcher } from './outbox/batcher.js';
 import { Outbox } from './outbox/outbox.js';
-import { DevicePoller } from './sampling/device-poller.js';
+import { readCredentials } from './provision/credentials-store.js';
+import { ConfigApplier } from './remote-config/config-applier.js';
+import { ConfigChannel } from './remote-config/config-channel.js';
 import { AgentMetrics } from './status/agent-metrics.js';
 import { startStatusServer, type HealthReport, type StatusServer } from './status/status-server.js';
 import { Uplink } from './uplink/uplink.js';
@@ -22,7 +21,9 @@ export interface RunningAgent {
   /** `http://host:port` of /healthz and /metrics (the real port when the config said 0). */
   statusUrl: string;
   /** Devices being polled. */
-  devices: number;
+  readonly devices: number;
+  /** The configuration file read again: its devices applied (unless a config pushed by the hub is in force). */
+  reload(config: AgentConfig): Promise<DeviceChanges | undefined>;
   /** Stop polling, flush readings to the outbox, close it, disconnect. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -39,17 +40,16 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The agent: drivers → pollers → normaliser → batcher → outbox → uplink, and
- * commands from the hub back down to the drivers, with health and metrics on
- * the status server. Sampling never waits for the uplink: with the hub down,
- * readings go to the outbox all the same.
+ * commands and desired configs from the hub back down, with health and
+ * metrics on the status server. Sampling never waits for the uplink: with the
+ * hub down, readings go to the outbox all the same.
  */
 export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } }, pino.destination(2));
   const outbox = new Outbox(config.dataDir, config.outbox);
   let uplink: Uplink | undefined;
-  const devices = config.devices.filter((device) => device.enabled !== false);
   const alarms = new AlarmEngine({
-    targets: devices.map((instance) => ({ instance, profile: config.profiles.get(instance.profile)! })),
+    targets: [],
     outbox,
     stored: () => uplink?.notify(),
     transition: (t) => metrics.alarmTransitions.inc({ device: t.d, alarm: t.alarm, state: t.state, severity: t.severity }),
@@ -63,60 +63,39 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     stored: () => uplink?.notify(),
     failed: (error) => log.error({ err: (error as Error).message, lostSoFar: batcher.lost }, 'the outbox refused a batch; keeping it in memory and retrying'),
   });
-
-  const drivers = new Map<Protocol, Driver>();
-  const pollers: DevicePoller[] = [];
-  // Commands write through the poller's own session: one connection per device, whoever uses it.
-  const running = new Map<string, CommandTarget>();
-  const unavailable = new Map(config.devices.filter((d) => d.enabled === false).map((d) => [d.id, 'disabled in the gateway configuration']));
-  for (const instance of devices) {
-    const profile = config.profiles.get(instance.profile)!;
-    const tracker = observer.add(instance.id);
-    try {
-      let driver = drivers.get(profile.protocol);
-      if (!driver) {
-        const create = DRIVER_TABLE[profile.protocol];
-        if (!create) throw new Error(`no ${profile.protocol} driver`);
-        drivers.set(profile.protocol, (driver = create({ log, dataDir: config.dataDir })));
-      }
-      const target = { instance, profile };
-      const session = driver.open(target);
-      running.set(instance.id, { target, session });
-      pollers.push(new DevicePoller({
-        target,
-        session,
-        intervalMs: parseDuration(instance.interval ?? DEVICE_DEFAULTS.interval),
-        heartbeatMs: parseDuration(instance.heartbeat ?? DEVICE_DEFAULTS.heartbeat),
-        emit: (reading) => batcher.add(reading),
-        observer,
-        alarms,
-        log,
-      }));
-    } catch (error) {
-      // One device the driver cannot even open must not keep the others from running.
-      tracker.readFailed((error as Error).message);
-      unavailable.set(instance.id, `not started: ${(error as Error).message}`);
-      log.error({ device: instance.id, err: (error as Error).message }, 'device not started');
-    }
-  }
+  const devices = new DeviceSet({ dataDir: config.dataDir, observer, alarms, emit: (reading) => batcher.add(reading), log });
+  const applier = new ConfigApplier({
+    devices, dataDir: config.dataDir, baseDir: config.baseDir, log, devicesChanged: () => uplink?.devicesChanged(),
+  });
+  // Devices open before commands start: a command queued before a restart finds its device's session.
+  await applier.start(config);
 
   const journal = new CommandJournal(config.dataDir, config.outbox.synchronous);
   const commands = new AgentCommands({
-    gatewayId: config.gatewayId, journal, devices: running, unavailable, log,
+    gatewayId: config.gatewayId, journal, devices: devices.running, unavailable: devices.unavailable, log,
     finished: (device, status) => metrics.commands.inc({ device, status }),
   });
+  const configChannel = new ConfigChannel({ gatewayId: config.gatewayId, applier, log });
 
   const backlog = () => outbox.stats();
+  const { hub } = config;
   uplink = new Uplink({
     gatewayId: config.gatewayId,
-    url: config.hub.url,
-    username: config.hub.username,
-    ...(config.hub.password === undefined ? {} : { password: config.hub.password }),
+    url: hub.url,
+    username: hub.username,
+    ...(hub.password === undefined ? {} : { password: hub.password }),
+    ...(hub.ca === undefined ? {} : { ca: hub.ca }),
+    ...(hub.credentialsFile === undefined ? {} : {
+      credentials: () => {
+        const stored = readCredentials(config.dataDir);
+        return stored ? { username: stored.mqtt.username, password: stored.mqtt.password } : { username: hub.username };
+      },
+    }),
     outbox,
     inflight: config.uplink.inflight,
     ackTimeoutMs: config.uplink.ackTimeoutMs,
     ...(config.uplink.backfillRate > 0 ? { backfillRate: config.uplink.backfillRate } : {}),
-    inventory: () => inventoryOf(devices, config),
+    inventory: () => devices.inventory(),
     status: () => ({ version: AGENT_VERSION, backlog: backlog(), devices: observer.snapshot() }),
     log,
     counters: {
@@ -125,13 +104,14 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       resent: (n) => metrics.batchesResent.inc(n),
       ignoredAck: (why) => log.warn({ why }, 'ignored an ack'),
     },
-    users: [commands],
+    users: [commands, configChannel],
   });
 
   const health = (): HealthReport => ({
     ok: true,
     gateway: config.gatewayId,
     version: AGENT_VERSION,
+    config: applier.version,
     uplink: { connected: uplink!.connected, unacknowledged: uplink!.unacknowledged },
     backlog: backlog(),
     devices: observer.snapshot(),
@@ -141,51 +121,42 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   try {
     status = await startStatusServer({ ...config.status, metrics, health, log });
   } catch (error) {
+    await devices.close();
     outbox.close();
     journal.close();
-    await Promise.all([...drivers.values()].map((d) => d.close()));
     throw new Error(`cannot serve status on ${config.status.host}:${config.status.port}: ${(error as Error).message}`);
   }
 
   commands.start();
   uplink.start();
   alarms.start();
-  for (const poller of pollers) poller.start();
   const prune = setInterval(() => {
     const dropped = outbox.prune();
     if (dropped > 0) log.warn({ dropped }, 'outbox age limit: dropped the oldest telemetry');
   }, PRUNE_EVERY_MS);
-  log.info({ devices: pollers.length, status: status.url, hub: config.hub.url, outbox: outbox.path, epoch: outbox.epoch }, 'agent started');
+  log.info({ devices: devices.polled, config: applier.version, status: status.url, hub: hub.url, outbox: outbox.path, epoch: outbox.epoch }, 'agent started');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     clearInterval(prune);
-    await Promise.all(pollers.map((poller) => poller.stop()));
+    await configChannel.settled();
+    await devices.stopPolling();
     await commands.stop();
     alarms.stop();
     batcher.close();
     await uplink!.stop();
-    await Promise.all([...drivers.values()].map((driver) => driver.close()));
+    await devices.close();
     journal.close();
     outbox.close();
     await status.close();
     log.info('agent stopped');
   })());
-  return { statusUrl: status.url, devices: pollers.length, stop };
-}
-
-function inventoryOf(devices: readonly DeviceInstance[], config: AgentConfig): Inventory {
   return {
-    t: Date.now(),
-    devices: devices.map((device) => {
-      const profile = config.profiles.get(device.profile)!;
-      return {
-        id: device.id,
-        profile: profile.profile,
-        profileVersion: profile.version,
-        protocol: profile.protocol,
-        ...(device.labels ? { labels: device.labels } : {}),
-      };
-    }),
+    statusUrl: status.url,
+    get devices() {
+      return devices.polled;
+    },
+    reload: (next) => applier.applyLocal(next),
+    stop,
   };
 }

@@ -112,4 +112,39 @@ devices:
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
   });
+
+  it('applies the file\'s devices again on SIGHUP, and keeps running what it has when the file has problems', async () => {
+    const text = `gateway: { id: gw-hup }
+hub: { url: "mqtt://127.0.0.1:1" }
+status: { port: 0 }
+logLevel: warn
+devices:
+  - { id: m1, profile: eastron-sdm120, connection: { url: "tcp://127.0.0.1:1" } }
+`;
+    const path = configFile(text);
+    const child = spawn(process.execPath, [CLI, 'run', '--config', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [, status] = await waitFor(() => /status (http:\/\/\S+)$/m.exec(stdout), { what: 'the ready line' });
+    const devices = async () => Object.keys(((await (await fetch(`${status}/healthz`)).json()) as { devices: object }).devices).sort();
+    writeFileSync(path, `${text}  - { id: m2, profile: xy-md02, connection: { url: "tcp://127.0.0.1:1", unitId: 2 } }\n`);
+    child.kill('SIGHUP');
+    await waitFor(async () => (await devices()).length === 2, { what: 'the reload to start m2' });
+    writeFileSync(path, `${text}  - { id: m3, profile: nope, connection: {} }\n`);
+    child.kill('SIGHUP');
+    await waitFor(() => stderr.includes('devices[1].profile: unknown profile "nope"'), { what: 'the problem to be reported' });
+    expect(await devices()).toEqual(['m1', 'm2']);
+    child.kill('SIGTERM');
+    expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+
+  it('provision refuses what cannot work before it contacts anyone', async () => {
+    const token = `${'a'.repeat(43)}.${'0'.repeat(64)}`;
+    expect(await cli('provision', '--hub', 'http://hub:8080', '--token', token)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--hub must be https:\/\//) });
+    expect(await cli('provision', '--hub', 'https://hub:8080', '--token', 'abc')).toMatchObject({ code: 2, stderr: expect.stringMatching(/not a provisioning token/) });
+    expect(await cli('provision', '--hub', 'https://127.0.0.1:1', '--token', token)).toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot reach https:\/\/127\.0\.0\.1:1/) });
+  });
 });

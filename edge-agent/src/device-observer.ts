@@ -24,6 +24,11 @@ export class DeviceObserver implements PollObserver {
     return tracker;
   }
 
+  /** A device that no longer runs leaves status and /healthz. */
+  remove(device: string): void {
+    this.health.delete(device);
+  }
+
   snapshot(): Record<string, DeviceHealth> {
     return Object.fromEntries([...this.health].map(([device, tracker]) => [device, tracker.snapshot()]));
   }

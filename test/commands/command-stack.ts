@@ -29,7 +29,8 @@ export async function commandStack(hubConfig: { resultTimeout?: string } = {}) {
   const config = resolveHubConfig({ logLevel: 'silent', commands: hubConfig }, { host: '127.0.0.1', httpPort: 0, mqttPort: 0, dataDir: join(dir, 'hub') });
   const hub: RunningHub = await startHub(config, { logger: createLogger('silent'), adminToken: 'command-stack-admin-token-0123456789' });
   const tokens = { operator: hub.registry.tokens.create('operator', 'ops-anna'), viewer: hub.registry.tokens.create('viewer', 'wall-screen') };
-  const { password } = await hub.registry.gateways.create('gw-1');
+  hub.registry.gateways.create('gw-1');
+  const password = await hub.registry.gateways.issuePassword('gw-1');
   const sim: ModbusSimulator = await startModbusSimulator({
     devices: [
       { unitId: 1, profile: library.profiles.get('xy-md02')! },

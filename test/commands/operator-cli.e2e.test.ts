@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '@afferent/cloud-hub';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
-import { startProcess, type RunningProcess } from '@afferent/testkit';
+import { provisionGateway, startProcess, type RunningProcess } from '@afferent/testkit';
 import { waitFor } from '@afferent/testkit';
 
 /** The compiled programs, as an operator runs them (`npx tsc -b` first). */
@@ -43,10 +43,7 @@ beforeAll(async () => {
   processes.push(hub);
   const [, apiUrl, mqttUrl] = await hub.waitForLine(/afferent hub ready: api (\S+) mqtt (\S+)/);
   api = apiUrl!;
-  const created = await fetch(`${api}/api/v1/gateways`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{"id":"gw-1"}',
-  });
-  const { mqtt } = (await created.json()) as { mqtt: { password: string } };
+  const mqtt = await provisionGateway(api, ADMIN, 'gw-1');
 
   sim = await startModbusSimulator({ devices: [{ unitId: 1, profile: loadProfileLibrary().profiles.get('xy-md02')! }] });
   sim.unit(1).set('temperature', 21.5);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { startProcess, type RunningProcess } from '@afferent/testkit';
+import { provisionGateway, startProcess, type RunningProcess } from '@afferent/testkit';
 
 /**
  * The hub and the agent as compiled CLIs in child processes, wired as
@@ -37,15 +37,9 @@ export async function startHubProcess(dataDir: string): Promise<HubProcess> {
   };
 }
 
-/** Create a gateway through the API; its MQTT password. */
+/** Create a gateway through the API and provision it; its MQTT password. */
 export async function createGateway(hub: HubProcess, id: string): Promise<string> {
-  const response = await fetch(`${hub.apiUrl}/api/v1/gateways`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id }),
-  });
-  if (response.status !== 201) throw new Error(`creating gateway ${id}: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { mqtt: { password: string } }).mqtt.password;
+  return (await provisionGateway(hub.apiUrl, ADMIN_TOKEN, id)).password;
 }
 
 export interface AgentProcess {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { freePort } from '@afferent/simulators';
-import { startProcess, type RunningProcess } from '@afferent/testkit';
+import { provisionGateway, startProcess, type RunningProcess } from '@afferent/testkit';
 import { metricValue } from './prometheus.js';
 
 // bench/src/stack or bench/dist/stack: the repository is three levels up.
@@ -65,11 +65,9 @@ export async function hubPorts(): Promise<HubPorts> {
   return { http: await freePort(), mqtt: await freePort() };
 }
 
-/** Create a gateway through the API and return its MQTT password. */
+/** Create a gateway through the API, provision it, and return its MQTT password. */
 export async function createGateway(hub: HubProcess, id: string): Promise<string> {
-  const { status, body } = await hub.api<{ mqtt: { password: string } }>('/api/v1/gateways', { method: 'POST', body: JSON.stringify({ id }) });
-  if (status !== 201) throw new Error(`creating gateway ${id}: ${status} ${JSON.stringify(body)}`);
-  return body.mqtt.password;
+  return (await provisionGateway(hub.apiUrl, hub.token, id)).password;
 }
 
 export interface AgentProcess {

@@ -1,4 +1,4 @@
-import { encodeWire, gatewayTopic, allGatewaysTopic, parseGatewayTopic, type Ack, type UpTopic } from '@afferent/device-profiles';
+import { encodeWire, gatewayTopic, allGatewaysTopic, parseGatewayTopic, type Ack, type DesiredConfig, type UpTopic } from '@afferent/device-profiles';
 import type { Aedes } from 'aedes';
 import type { MessageHandler } from '../ingest/message-handler.js';
 import type { Logger } from '../logging/logger.js';
@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 /**
  * The hub talks to its own broker in process: it subscribes to every
  * gateway's up topics with `broker.subscribe` (no MQTT client, no loopback
- * socket) and publishes acks with `broker.publish`.
+ * socket) and publishes acks and desired configs with `broker.publish`.
  */
 export async function subscribeHandlers(broker: Aedes, handlers: Partial<Record<UpTopic, MessageHandler>>, logger: Logger): Promise<void> {
   for (const [kind, handler] of Object.entries(handlers) as [UpTopic, MessageHandler][]) {
@@ -32,6 +32,17 @@ export function publishAck(broker: Aedes, gateway: string, ack: Ack, logger: Log
     { cmd: 'publish', topic: gatewayTopic(gateway, 'ack'), payload: encodeWire('ack', ack), qos: 1, retain: false, dup: false },
     (error) => {
       if (error) logger.error({ err: error, gateway, epoch: ack.epoch }, 'could not publish ack');
+    },
+  );
+}
+
+/** Retained: a gateway that connects later, or reconnects, gets its newest desired config at once. */
+export function publishConfig(broker: Aedes, gateway: string, config: DesiredConfig, logger: Logger): void {
+  if (broker.closed) return;
+  broker.publish(
+    { cmd: 'publish', topic: gatewayTopic(gateway, 'config'), payload: encodeWire('config', config), qos: 1, retain: true, dup: false },
+    (error) => {
+      if (error) logger.error({ err: error, gateway, version: config.version }, 'could not publish the desired config');
     },
   );
 }

@@ -4,6 +4,12 @@ import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { GatewayRegistry } from '../registry/gateway-registry.js';
 
+/** The gateways' open MQTT connections, which an admin can cut (a disabled gateway, rotated credentials). */
+export interface GatewayConnections {
+  /** Close every connection of this gateway now; resolves, with how many, once they are closed and the gateway is offline. */
+  drop(gateway: string): Promise<number>;
+}
+
 /**
  * Connection state from the broker's point of view. A gateway is online while
  * it has at least one open connection (a reconnect can overlap the old
@@ -16,8 +22,8 @@ export function trackGatewayPresence(broker: Aedes, deps: {
   metrics: HubMetrics;
   logger: Logger;
   bus: EventBus;
-}): void {
-  const connections = new Map<string, number>();
+}): GatewayConnections {
+  const connections = new Map<string, Set<Client>>();
   const update = () => deps.metrics.connectedGateways.set(connections.size);
   const setOnline = (gateway: string, online: boolean) => {
     // While the hub shuts down the broker drops every client; the registry may already be closing.
@@ -32,21 +38,34 @@ export function trackGatewayPresence(broker: Aedes, deps: {
   broker.on('clientReady', (client) => {
     const gateway = deps.gatewayOf(client);
     if (gateway === undefined) return;
-    connections.set(gateway, (connections.get(gateway) ?? 0) + 1);
+    // Disabled between its password check and now: it must not stay connected.
+    if (deps.gateways.get(gateway)?.enabled === false) {
+      client.close();
+      return;
+    }
+    const open = connections.get(gateway) ?? new Set();
+    connections.set(gateway, open.add(client));
     setOnline(gateway, true);
     deps.logger.info({ gateway, clientId: client.id }, 'gateway connected');
     update();
   });
   broker.on('clientDisconnect', (client) => {
     const gateway = deps.gatewayOf(client);
-    if (gateway === undefined) return;
-    const left = (connections.get(gateway) ?? 1) - 1;
-    if (left > 0) connections.set(gateway, left);
-    else {
+    const open = gateway === undefined ? undefined : connections.get(gateway);
+    if (gateway === undefined || !open?.delete(client)) return;
+    if (open.size === 0) {
       connections.delete(gateway);
       setOnline(gateway, false);
     }
     deps.logger.info({ gateway, clientId: client.id }, 'gateway disconnected');
     update();
   });
+  return {
+    async drop(gateway) {
+      const open = [...(connections.get(gateway) ?? [])];
+      await Promise.all(open.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))));
+      if (open.length > 0) deps.logger.warn({ gateway, connections: open.length }, 'gateway connections closed by the hub');
+      return open.length;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { gatewayTopic } from '@afferent/device-profiles';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countRows, publishTelemetry, TestBed, telemetryBatch, collectAcks, ackedSeqs } from '../test-support/test-hub.js';
+import { ADMIN_TOKEN, countRows, publishTelemetry, TestBed, telemetryBatch, collectAcks, ackedSeqs } from '../test-support/test-hub.js';
 import { waitFor } from '../test-support/wait-for.js';
 
 /** Broker access with the real aedes and mqtt.js (MQTT 3.1.1). */
@@ -89,5 +89,26 @@ describe('MQTT access control', () => {
     await expect(bed.connect(hub, { username: 'gw-a', password: a, will })).rejects.toMatchObject({ code: 5 });
     const refused = await hub.metrics.refusedConnections.get();
     expect(refused.values.find((v) => v.labels.reason === 'will_topic')?.value).toBe(1);
+  });
+
+  it('drops a disabled gateway\'s connection at once and refuses it until enabled; a rotation withdraws its password', async () => {
+    const { hub, a } = await hubWithGateways();
+    const admin = (path: string) => fetch(`${hub.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const client = await bed.connect(hub, { username: 'gw-a', password: a });
+    await waitFor(() => hub.registry.gateways.get('gw-a')?.online, 'gw-a online');
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    expect((await admin('/api/v1/gateways/gw-a/disable')).status).toBe(200);
+    await closed;
+    await waitFor(() => hub.registry.gateways.get('gw-a')?.online === false, 'gw-a offline');
+    await expect(bed.connect(hub, { username: 'gw-a', password: a })).rejects.toMatchObject({ code: 5 });
+
+    expect((await admin('/api/v1/gateways/gw-a/enable')).status).toBe(200);
+    const again = await bed.connect(hub, { username: 'gw-a', password: a });
+    const cut = new Promise<void>((resolve) => again.once('close', () => resolve()));
+    expect((await admin('/api/v1/gateways/gw-a/rotate')).status).toBe(200);
+    await cut;
+    await expect(bed.connect(hub, { username: 'gw-a', password: a })).rejects.toMatchObject({ code: 4 });
+    const refused = await hub.metrics.refusedConnections.get();
+    expect(Object.fromEntries(refused.values.map((v) => [v.labels.reason, v.value]))).toEqual({ disabled: 1, wrong_password: 1 });
   });
 });

@@ -5,6 +5,8 @@ import type {
 import type { AlarmsApi } from '../alarms/alarms.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CommandService } from '../commands/command-service.js';
+import type { DesiredConfigService } from '../fleet/desired-config-service.js';
+import type { ProvisioningService } from '../fleet/provisioning-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { Registry } from '../registry/registry.js';
@@ -23,6 +25,10 @@ export interface ApiDeps {
   commands: CommandService;
   /** Alarm records, their history, and acknowledging or clearing them. */
   alarms: AlarmsApi;
+  /** Creating, provisioning, disabling and rotating gateways. */
+  provisioning: ProvisioningService;
+  /** Desired configurations of gateways and what they report. */
+  configs: DesiredConfigService;
   /** The clock for default time ranges (tests pin it). */
   now?: () => number;
 }

@@ -1,11 +1,11 @@
-import { BacklogSchema, DeviceHealthSchema, GatewayId, POINT_TYPES, ACCESS } from '@afferent/device-profiles';
+import { LocationSchema, POINT_TYPES, ACCESS } from '@afferent/device-profiles';
 import { Type, type Static, type TSchema } from 'typebox';
 
 /** Response and request shapes of the API: validation, serialisation and the OpenAPI document all come from these. */
 
 export const Millis = Type.Integer({ description: 'ms since the epoch' });
 export const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String()]);
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const LatestValueSchema = Type.Object({ value: Value, t: Millis });
 
@@ -17,6 +17,7 @@ export const DeviceSchema = Type.Object({
   profileKnown: Type.Boolean({ description: 'whether the hub has this profile; if not, values are stored unchecked' }),
   protocol: Nullable(Type.String()),
   labels: Type.Record(Type.String(), Type.String()),
+  location: Nullable(LocationSchema),
   firstSeen: Millis,
   lastSeen: Nullable(Millis),
   latest: Type.Record(Type.String(), LatestValueSchema, { description: 'newest value of each point' }),
@@ -47,33 +48,6 @@ export const ProfileSummarySchema = Type.Object({
   model: Type.Optional(Type.String()),
   description: Type.Optional(Type.String()),
   points: Type.Integer({ description: 'number of points' }),
-});
-
-export const GatewaySchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  enabled: Type.Boolean(),
-  created: Millis,
-  online: Type.Boolean(),
-  lastSeen: Nullable(Millis),
-  version: Nullable(Type.String()),
-  backlog: Nullable(BacklogSchema),
-  devices: Type.Record(Type.String(), DeviceHealthSchema, { description: 'device health as the gateway last reported it' }),
-});
-export type GatewayView = Static<typeof GatewaySchema>;
-
-export const CreateGatewaySchema = Type.Object(
-  { id: GatewayId, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
-  { additionalProperties: false },
-);
-
-export const CreatedGatewaySchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  mqtt: Type.Object(
-    { username: Type.String(), password: Type.String() },
-    { description: 'the gateway\'s MQTT credentials; the password is shown only in this response' },
-  ),
 });
 
 export const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

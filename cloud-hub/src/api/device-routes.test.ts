@@ -28,7 +28,7 @@ describe('device and profile routes', () => {
     expect(devices.map((d) => d.id)).toEqual(['meter-1', 'mystery', 'th-1']);
     expect(devices[0]).toEqual({
       id: 'meter-1', gateway: 'gw-1', profile: 'eastron-sdm120', profileVersion: 1, profileKnown: true, protocol: 'modbus',
-      labels: { room: 'a' }, firstSeen: expect.any(Number), lastSeen: null,
+      labels: { room: 'a' }, location: null, firstSeen: expect.any(Number), lastSeen: null,
       latest: { voltage: { value: 231, t: NOW - 60_000 }, relay: { value: true, t: NOW - 60_000 } },
     });
     expect(devices[1]).toMatchObject({ id: 'mystery', profile: 'unknown', profileKnown: false, protocol: null, latest: {} });

@@ -4,6 +4,7 @@ import type { Registry } from '../registry/registry.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { DeviceDetailSchema, DeviceSchema, IdParamsSchema } from './api-schemas.js';
 import { ApiError, errorResponses } from './errors.js';
+import { labelQuerySchema, parseLabelQuery } from './label-query.js';
 import { deviceDetailView, deviceView } from './views.js';
 
 export function findDevice(registry: Registry, id: string): DeviceRecord {
@@ -18,13 +19,18 @@ export function registerDeviceRoutes(app: HubFastify, deps: ApiDeps): void {
   app.get('/api/v1/devices', {
     schema: {
       tags: ['devices'],
-      summary: 'Devices with their newest values',
-      querystring: Type.Object({ gateway: Type.Optional(Type.String({ minLength: 1, description: 'only the devices of this gateway' })) }),
+      summary: 'Devices with their newest values; by gateway, by label',
+      querystring: Type.Object({
+        gateway: Type.Optional(Type.String({ minLength: 1, description: 'only the devices of this gateway' })),
+        label: Type.Optional(labelQuerySchema('only devices that have all these labels')),
+      }),
       response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }), ...errorResponses(400, 401, 403) },
     },
-  }, async (request) => ({
-    devices: registry.devices.list(request.query.gateway).map((d) => deviceView(d, registry, timeseries)),
-  }));
+  }, async (request) => {
+    const { gateway, label } = request.query;
+    const filter = { ...(gateway !== undefined ? { gateway } : {}), ...(label !== undefined ? { labels: parseLabelQuery(label) } : {}) };
+    return { devices: registry.devices.list(filter).map((d) => deviceView(d, registry, timeseries)) };
+  });
 
   app.get('/api/v1/devices/:id', {
     schema: {

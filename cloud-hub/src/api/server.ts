@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
 import { registerAlarmRoutes } from '../alarms/alarm-routes.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { registerCommandRoutes } from '../commands/command-routes.js';
@@ -9,6 +11,7 @@ import { installAuth } from './auth-hook.js';
 import { registerDeviceRoutes } from './device-routes.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerEventRoutes } from './event-routes.js';
+import { registerFleetRoutes } from '../fleet/fleet-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerProfileRoutes } from './profile-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
@@ -18,10 +21,17 @@ export type { ApiDeps, HubFastify } from './api-deps.js';
 
 /**
  * The hub's HTTP API, ready to `listen()` or to be tested with `inject()`.
- * It does not listen by itself.
+ * It does not listen by itself. With `https` it serves HTTPS with that key
+ * and certificate chain.
  */
-export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
+export async function buildServer(deps: ApiDeps, options: { https?: { key: string; cert: string } } = {}): Promise<HubFastify> {
+  const { https } = options;
+  // fastify types its server as node:http's; an HTTPS server answers the same requests.
+  const serverFactory: FastifyServerFactory | undefined = https
+    ? (handler) => createHttpsServer({ key: https.key, cert: https.cert }, handler) as unknown as Server
+    : undefined;
   const app = Fastify({
+    ...(serverFactory ? { serverFactory } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One compact line per request at debug (below) instead of two at info.
     logController: new LogController({ disableRequestLogging: true }),
@@ -52,6 +62,7 @@ export async function buildServer(deps: ApiDeps): Promise<HubFastify> {
   registerTelemetryRoutes(app, deps);
   registerProfileRoutes(app, deps);
   registerGatewayRoutes(app, deps);
+  registerFleetRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerCommandRoutes(app, deps);
   registerAlarmRoutes(app, deps);

@@ -4,6 +4,7 @@ import type { ApiDeps, HubFastify } from './api-deps.js';
 import { IdParamsSchema } from './api-schemas.js';
 import { findDevice } from './device-routes.js';
 import { ApiError, errorResponses } from './errors.js';
+import { parseLabelQuery } from './label-query.js';
 import { CSV_TYPE, telemetryCsv } from './telemetry-csv.js';
 import { parseTelemetryRequest, runTelemetryQuery, type TelemetryRequest } from './telemetry-request.js';
 import {
@@ -14,15 +15,6 @@ import {
 export const MAX_LABEL_DEVICES = 1000;
 
 const ANSWERS = 'JSON, or CSV (`device,point,t,time,value`) with `Accept: text/csv` or `format=csv`.';
-
-function parseLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of text.split(',')) {
-    const colon = pair.indexOf(':');
-    labels[pair.slice(0, colon)] = pair.slice(colon + 1);
-  }
-  return labels;
-}
 
 /** The answer's shape fields, the same for one device and for a label query. */
 function shape(request: TelemetryRequest, result: QueryResult) {
@@ -77,11 +69,9 @@ export function registerTelemetryRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: LabelTelemetrySchema, ...errorResponses(400, 401, 403, 503) },
     },
   }, async (request, reply) => {
-    const labels = parseLabels(request.query.labels);
+    const labels = parseLabelQuery(request.query.labels);
     const query = parseTelemetryRequest(request.query, request.headers.accept, now());
-    const devices = registry.devices.list()
-      .filter((d) => Object.entries(labels).every(([key, value]) => d.labels[key] === value))
-      .map((d) => d.id);
+    const devices = registry.devices.list({ labels }).map((d) => d.id);
     if (devices.length > MAX_LABEL_DEVICES) {
       throw new ApiError('invalid_request', `labels ${request.query.labels} match ${devices.length} devices; at most ${MAX_LABEL_DEVICES}: add a label`);
     }

@@ -2,11 +2,11 @@ import { DurationSchema } from '@afferent/device-profiles';
 import { Type } from 'typebox';
 import { AGGREGATE_FUNCTIONS } from '../timeseries/timeseries-store.js';
 import { LatestValueSchema, Millis, Value } from './api-schemas.js';
+import { labelQuerySchema } from './label-query.js';
 
 /** Query strings and answers of the telemetry routes. */
 
 const POINT = '[A-Za-z_][A-Za-z0-9_]{0,63}';
-const LABEL = '[A-Za-z0-9_.-]{1,64}:[^,]{0,256}';
 
 export const MAX_LIMIT = 100_000;
 export const DEFAULT_LIMIT = 10_000;
@@ -32,11 +32,7 @@ export const DeviceTelemetryQuerySchema = Type.Object({
 });
 
 export const LabelTelemetryQuerySchema = Type.Object({
-  labels: Type.String({
-    pattern: `^${LABEL}(,${LABEL}){0,9}$`,
-    expected: 'label:value pairs separated by commas, e.g. site:plant-a,line:2',
-    description: 'devices that have all these labels',
-  }),
+  labels: labelQuerySchema('devices that have all these labels'),
   ...RangeAndShape,
 });
 

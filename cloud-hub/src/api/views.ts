@@ -1,9 +1,8 @@
 import { UNKNOWN_PROFILE, type DeviceRecord } from '../registry/device-registry.js';
-import type { GatewayRecord } from '../registry/gateway-registry.js';
 import type { ProfileEntry } from '../registry/profile-registry.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeseriesStore } from '../timeseries/timeseries-store.js';
-import type { DeviceDetailView, DeviceView, GatewayView } from './api-schemas.js';
+import type { DeviceDetailView, DeviceView } from './api-schemas.js';
 
 /** Registry records → API shapes. */
 
@@ -16,6 +15,7 @@ export function deviceView(device: DeviceRecord, registry: Registry, store: Time
     profileKnown: device.profile !== UNKNOWN_PROFILE && registry.profiles.get(device.profile, device.profileVersion) !== undefined,
     protocol: device.protocol,
     labels: device.labels,
+    location: device.location,
     firstSeen: device.firstSeen,
     lastSeen: device.lastSeen,
     latest: store.latest(device.id),
@@ -36,19 +36,5 @@ export function deviceDetailView(device: DeviceRecord, registry: Registry, store
       ...(p.min !== undefined ? { min: p.min } : {}),
       ...(p.max !== undefined ? { max: p.max } : {}),
     })),
-  };
-}
-
-export function gatewayView(gateway: GatewayRecord): GatewayView {
-  return {
-    id: gateway.id,
-    name: gateway.name,
-    enabled: gateway.enabled,
-    created: gateway.created,
-    online: gateway.online,
-    lastSeen: gateway.lastSeen,
-    version: gateway.status?.version ?? null,
-    backlog: gateway.status?.backlog ?? null,
-    devices: gateway.status?.devices ?? {},
   };
 }

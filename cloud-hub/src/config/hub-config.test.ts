@@ -27,8 +27,8 @@ describe('hub configuration', () => {
     const path = file('http: { port: 9000 }\nmqtt: { host: 10.0.0.5 }\ndataDir: data\nprofileDirs: [.]\nlogLevel: debug\ncommands: { defaultExpiry: 30s }\n');
     const dir = join(path, '..');
     expect(loadHubConfigFile(path)).toEqual({
-      http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883 },
-      dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', timeseries: DEFAULT_HUB_CONFIG.timeseries,
+      http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883, tlsPort: 8883, plain: true },
+      provisioning: { tokenExpiryMs: 86_400_000 }, dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', timeseries: DEFAULT_HUB_CONFIG.timeseries,
       commands: { defaultExpiryMs: 30_000, resultTimeoutMs: 30_000 }, alarms: { webhooks: [], rules: [] },
     });
     expect(loadHubConfigFile(path, { host: '127.0.0.1', httpPort: 0, mqttPort: 1884, dataDir: 'elsewhere' })).toMatchObject({
@@ -53,7 +53,7 @@ describe('hub configuration', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.problems.map(formatProblem)).toEqual([
       `${path}:2 http.port: expected a TCP port 0–65535 (0: any free port), got 80800`,
-      `${path}:4 mqtt.hots: unknown field; known fields: host, port`,
+      `${path}:4 mqtt.hots: unknown field; known fields: host, port, tlsPort, plain`,
       `${path}:5 logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"`,
     ]);
   });
@@ -61,6 +61,30 @@ describe('hub configuration', () => {
   it('reports a profile folder that does not exist, with its line', () => {
     const path = file('logLevel: info\nprofileDirs:\n  - ./missing\n');
     expect(checkHubConfigFile(path).map(formatProblem)).toEqual([`${path}:3 profileDirs[0]: no such folder: ${join(path, '..', 'missing')}`]);
+  });
+
+  it('turns on HTTPS and MQTT over TLS with a tls section, and plain MQTT off unless asked for', () => {
+    const path = file('tls: { cert: tls/server.crt, key: tls/server.key, ca: tls/ca.crt }\nadvertisedHost: hub.example.com\nprovisioning: { tokenExpiry: 2h }\n');
+    const dir = join(path, '..');
+    mkdirSync(join(dir, 'tls'));
+    for (const name of ['server.crt', 'server.key', 'ca.crt']) writeFileSync(join(dir, 'tls', name), '');
+    expect(loadHubConfigFile(path)).toMatchObject({
+      tls: { cert: join(dir, 'tls/server.crt'), key: join(dir, 'tls/server.key'), ca: join(dir, 'tls/ca.crt') },
+      mqtt: { port: 1883, tlsPort: 8883, plain: false },
+      advertisedHost: 'hub.example.com',
+      provisioning: { tokenExpiryMs: 7_200_000 },
+    });
+    expect(resolveHubConfig({ tls: { cert: 'c', key: 'k' }, mqtt: { plain: true } }).mqtt.plain).toBe(true);
+    const bad = file('tls: { cert: nowhere.crt, key: nowhere.key }\n');
+    expect(checkHubConfigFile(bad).map(formatProblem)).toEqual([
+      `${bad}:1 tls.cert: no such file: ${join(bad, '..', 'nowhere.crt')}`,
+      `${bad}:1 tls.key: no such file: ${join(bad, '..', 'nowhere.key')}`,
+    ]);
+    const plainOff = file('mqtt: { plain: false, tlsPort: 8883 }\n');
+    expect(checkHubConfigFile(plainOff).map(formatProblem)).toEqual([
+      `${plainOff}:1 mqtt.tlsPort: MQTT over TLS needs tls: { cert, key }`,
+      `${plainOff}:1 mqtt.plain: without tls this leaves gateways no MQTT listener at all`,
+    ]);
   });
 
   it('check-config also reports bad profiles in the configured folders', () => {
@@ -126,8 +150,15 @@ describe('command line', () => {
       command: 'run', configFile: 'hub.yaml', overrides: { httpPort: 0, mqttPort: 1884, host: '127.0.0.1', dataDir: 'd' },
     });
     expect(parseHubArgs(['run'])).toEqual({ command: 'run', overrides: {} });
+    expect(parseHubArgs(['run', '--mqtts-port', '0'])).toEqual({ command: 'run', overrides: { mqttTlsPort: 0 } });
     expect(parseHubArgs(['check-config', 'hub.yaml'])).toEqual({ command: 'check-config', configFile: 'hub.yaml' });
+    expect(parseHubArgs(['certs', 'generate', '--out', 'tls', '--host', 'hub.example.com,10.0.0.2', '--host', 'localhost', '--days', '90'])).toEqual({
+      command: 'certs-generate', out: 'tls', hosts: ['hub.example.com', '10.0.0.2', 'localhost'], days: 90,
+    });
+    expect(() => parseHubArgs(['certs', 'generate', '--out', 'tls'])).toThrow(/at least one --host/);
+    expect(() => parseHubArgs(['run', '--host', 'a', '--host', 'b'])).toThrow(/one bind address/);
   });
+
 
   it('says what is wrong with a bad command line', () => {
     expect(() => parseHubArgs(['run', '--http-port', 'eighty'])).toThrow(new UsageError('--http-port: expected a port 0–65535, got "eighty"'));

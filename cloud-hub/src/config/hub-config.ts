@@ -8,6 +8,9 @@ import {
   checkTimeseriesConfig, DEFAULT_TIMESERIES_CONFIG, resolveTimeseriesConfig, TimeseriesConfigSchema, type TimeseriesConfig,
 } from '../timeseries/timeseries-config.js';
 import { AlarmsConfigSchema, checkAlarmsConfig, resolveAlarmsConfig, type AlarmsConfig } from '../alarms/alarm-config.js';
+import {
+  AccessConfigFields, checkAccessConfig, DEFAULT_ACCESS_CONFIG, resolveAccessConfig, type AccessConfig, type AccessOverrides,
+} from './access-config.js';
 
 /**
  * The hub's configuration file. Every field is optional: a hub with no file at
@@ -26,10 +29,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const HubConfigFileSchema = Type.Object(
   {
-    /** The HTTP API (and /docs, /metrics, /healthz). */
+    /** The HTTP API (and /docs, /metrics, /healthz); HTTPS when `tls` is set. */
     http: Type.Optional(Listener),
-    /** The MQTT listener gateways connect to (plain TCP). */
-    mqtt: Type.Optional(Listener),
+    /** TLS, the MQTT listeners, the advertised host name, provisioning (see access-config.ts). */
+    ...AccessConfigFields,
     /** Where registry.db, timeseries.db and alarms.db live. */
     dataDir: Type.Optional(Type.String({ minLength: 1, expected: 'a folder path' })),
     /** Extra profile folders, loaded after the built-in library. */
@@ -54,9 +57,8 @@ export const HubConfigFileSchema = Type.Object(
 export type HubConfigFile = Static<typeof HubConfigFileSchema>;
 
 /** The configuration the hub runs with: every default filled in, paths absolute. */
-export interface HubConfig {
+export interface HubConfig extends AccessConfig {
   http: { host: string; port: number };
-  mqtt: { host: string; port: number };
   dataDir: string;
   profileDirs: string[];
   logLevel: LogLevel;
@@ -66,16 +68,14 @@ export interface HubConfig {
 }
 
 /** What command-line flags may override. */
-export interface HubConfigOverrides {
-  host?: string;
+export interface HubConfigOverrides extends AccessOverrides {
   httpPort?: number;
-  mqttPort?: number;
   dataDir?: string;
 }
 
 export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   http: { host: '0.0.0.0', port: 8080 },
-  mqtt: { host: '0.0.0.0', port: 1883 },
+  ...DEFAULT_ACCESS_CONFIG,
   dataDir: '.afferent/hub',
   profileDirs: [],
   logLevel: 'info',
@@ -96,10 +96,7 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       host: overrides.host ?? file.http?.host ?? DEFAULT_HUB_CONFIG.http.host,
       port: overrides.httpPort ?? file.http?.port ?? DEFAULT_HUB_CONFIG.http.port,
     },
-    mqtt: {
-      host: overrides.host ?? file.mqtt?.host ?? DEFAULT_HUB_CONFIG.mqtt.host,
-      port: overrides.mqttPort ?? file.mqtt?.port ?? DEFAULT_HUB_CONFIG.mqtt.port,
-    },
+    ...resolveAccessConfig(file, overrides, fromFile),
     dataDir: overrides.dataDir !== undefined
       ? resolve(overrides.dataDir)
       : file.dataDir !== undefined ? fromFile(file.dataDir) : resolve(DEFAULT_HUB_CONFIG.dataDir),
@@ -124,7 +121,7 @@ export function checkHubConfigText(text: string, source: string, fileDir: string
   if (problems.length > 0) return { problems: locateProblems(doc, problems) };
   const config = value as HubConfigFile;
   // What the schema cannot say: folders that must exist, fields that depend on each other.
-  const more: Problem[] = checkTimeseriesConfig(config.timeseries ?? {}, fileDir);
+  const more: Problem[] = [...checkTimeseriesConfig(config.timeseries ?? {}, fileDir), ...checkAccessConfig(config, fileDir)];
   (config.profileDirs ?? []).forEach((dir, index) => {
     const path = resolve(fileDir, dir);
     if (!existsSync(path) || !statSync(path).isDirectory()) {

@@ -25,7 +25,14 @@ describe('the afferent command line', () => {
       }
       return 'accepted';
     };
-    expect(refusal(['reboot'])).toBe('unknown command "reboot"; commands: devices, device, write, commands, alarms, ack');
+    expect(refusal(['reboot'])).toBe('unknown command "reboot"; commands: devices, device, write, commands, alarms, ack, fleet, gateways, gateway, config');
+    expect(refusal(['config'])).toBe('config needs one of: get, push');
+    expect(refusal(['gateways', 'create'])).toBe('accepted');
+    expect(parseOperatorArgs(['gateways', 'create', 'gw-9', '--label', 'a=1', '--label', 'b=2', '--ca', 'ca.crt'], env)).toMatchObject({
+      args: ['gw-9'], values: { label: ['a=1', 'b=2'] }, ca: 'ca.crt',
+    });
+    expect(parseOperatorArgs(['gateways', 'list'], { ...env, AFFERENT_CA: '/etc/ca.crt' })).toMatchObject({ args: [], ca: '/etc/ca.crt' });
+    expect(parseOperatorArgs(['gateways'], env)).toMatchObject({ args: [] });
     expect(refusal(['devices'], {})).toBe('no API token: pass --token or set AFFERENT_TOKEN');
     expect(refusal(['write', 'th-1', 'a=1', '--expire', '5s'])).toMatch(/^Unknown option '--expire'.*\nusage: afferent write ID point=value/s);
     expect(refusal(['devices', '--url', 'hub:8080'])).toMatch(/^--url: expected the hub's API address/);

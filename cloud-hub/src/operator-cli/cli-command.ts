@@ -12,7 +12,7 @@ export interface CliContext {
   progress(text: string): void;
 }
 
-export type CliValues = Record<string, string | boolean | undefined>;
+export type CliValues = Record<string, string | string[] | boolean | undefined>;
 
 /** One `afferent` command: one file each. */
 export interface CliCommand {

@@ -32,3 +32,8 @@ export function value(v: unknown, unit?: string): string {
 export function writes(write: Readonly<Record<string, unknown>>): string {
   return Object.entries(write).map(([point, v]) => `${point}=${value(v)}`).join(' ');
 }
+
+/** site=plant-2 line=4 */
+export function labels(map: Readonly<Record<string, string>>): string {
+  return Object.entries(map).map(([key, v]) => `${key}=${v}`).join(' ');
+}

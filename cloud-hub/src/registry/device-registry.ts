@@ -1,5 +1,6 @@
-import type { Inventory } from '@afferent/device-profiles';
+import type { Inventory, Location } from '@afferent/device-profiles';
 import type { SqliteDatabase, Statement } from '../storage/sqlite.js';
+import { matchesLabels, type FleetFilter } from './fleet-filter.js';
 
 /** The profile of a device the hub has only seen telemetry from. */
 export const UNKNOWN_PROFILE = 'unknown';
@@ -11,6 +12,8 @@ export interface DeviceRecord {
   profileVersion: number | null;
   protocol: string | null;
   labels: Record<string, string>;
+  /** Where the gateway's configuration says it is. */
+  location: Location | null;
   firstSeen: number;
   /** Newest sample time received, ms (edge time). */
   lastSeen: number | null;
@@ -31,6 +34,7 @@ interface DeviceRow {
   profile_version: number | null;
   protocol: string | null;
   labels: string;
+  location: string | null;
   first_seen: number;
   last_seen: number | null;
 }
@@ -51,13 +55,13 @@ export class DeviceRegistry {
       this.devices.set(row.id, {
         id: row.id, gateway: row.gateway_id, profile: row.profile, profileVersion: row.profile_version,
         protocol: row.protocol, labels: JSON.parse(row.labels) as Record<string, string>,
-        firstSeen: row.first_seen, lastSeen: row.last_seen,
+        location: row.location ? (JSON.parse(row.location) as Location) : null, firstSeen: row.first_seen, lastSeen: row.last_seen,
       });
     }
-    this.upsert = db.prepare(`INSERT INTO devices (id, gateway_id, profile, profile_version, protocol, labels, first_seen, last_seen)
-      VALUES (@id, @gateway, @profile, @profileVersion, @protocol, @labels, @firstSeen, @lastSeen)
+    this.upsert = db.prepare(`INSERT INTO devices (id, gateway_id, profile, profile_version, protocol, labels, location, first_seen, last_seen)
+      VALUES (@id, @gateway, @profile, @profileVersion, @protocol, @labels, @location, @firstSeen, @lastSeen)
       ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, profile_version = excluded.profile_version,
-        protocol = excluded.protocol, labels = excluded.labels`);
+        protocol = excluded.protocol, labels = excluded.labels, location = excluded.location`);
     this.seen = db.prepare('UPDATE devices SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)');
     this.touchAll = db.transaction((seen: ReadonlyMap<string, number>) => {
       for (const [id, t] of seen) this.seen.run(t, id, t);
@@ -68,9 +72,11 @@ export class DeviceRegistry {
     return this.devices.get(id);
   }
 
-  list(gateway?: string): DeviceRecord[] {
-    const all = [...this.devices.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return gateway === undefined ? all : all.filter((d) => d.gateway === gateway);
+  /** Every device the filter lets through, by id. The one query behind every device listing. */
+  list(filter: FleetFilter = {}): DeviceRecord[] {
+    return [...this.devices.values()]
+      .filter((d) => (filter.gateway === undefined || d.gateway === filter.gateway) && matchesLabels(d.labels, filter.labels))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Register or update a device a gateway says it runs. The first owner keeps a device id. */
@@ -78,13 +84,15 @@ export class DeviceRegistry {
     const existing = this.devices.get(device.id);
     if (existing && existing.gateway !== gateway) return { outcome: 'conflict', owner: existing.gateway };
     const labels = device.labels ?? {};
+    const location = device.location ?? null;
     if (existing && existing.profile === device.profile && existing.profileVersion === device.profileVersion
-      && existing.protocol === device.protocol && JSON.stringify(existing.labels) === JSON.stringify(labels)) {
+      && existing.protocol === device.protocol && JSON.stringify(existing.labels) === JSON.stringify(labels)
+      && JSON.stringify(existing.location) === JSON.stringify(location)) {
       return { outcome: 'unchanged' };
     }
     this.write({
       id: device.id, gateway, profile: device.profile, profileVersion: device.profileVersion, protocol: device.protocol,
-      labels, firstSeen: existing?.firstSeen ?? now, lastSeen: existing?.lastSeen ?? null,
+      labels, location, firstSeen: existing?.firstSeen ?? now, lastSeen: existing?.lastSeen ?? null,
     });
     return { outcome: existing ? 'updated' : 'created' };
   }
@@ -92,7 +100,7 @@ export class DeviceRegistry {
   /** A device seen only in telemetry: kept, with profile `unknown`, so its data is never dropped. */
   autoRegister(gateway: string, id: string, now = Date.now()): DeviceRecord {
     const record: DeviceRecord = {
-      id, gateway, profile: UNKNOWN_PROFILE, profileVersion: null, protocol: null, labels: {}, firstSeen: now, lastSeen: null,
+      id, gateway, profile: UNKNOWN_PROFILE, profileVersion: null, protocol: null, labels: {}, location: null, firstSeen: now, lastSeen: null,
     };
     this.write(record);
     return record;
@@ -111,7 +119,8 @@ export class DeviceRegistry {
   private write(record: DeviceRecord): void {
     this.upsert.run({
       id: record.id, gateway: record.gateway, profile: record.profile, profileVersion: record.profileVersion,
-      protocol: record.protocol, labels: JSON.stringify(record.labels), firstSeen: record.firstSeen, lastSeen: record.lastSeen,
+      protocol: record.protocol, labels: JSON.stringify(record.labels),
+      location: record.location ? JSON.stringify(record.location) : null, firstSeen: record.firstSeen, lastSeen: record.lastSeen,
     });
     this.devices.set(record.id, record);
   }

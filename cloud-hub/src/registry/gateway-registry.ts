@@ -1,20 +1,35 @@
-import type { GatewayStatus } from '@afferent/device-profiles';
+import type { ConfigState, GatewayStatus, Labels, Location } from '@afferent/device-profiles';
 import { DECOY_HASH, generateSecret, hashSecret, verifySecret } from '../access/credentials.js';
 import type { SqliteDatabase, Statement } from '../storage/sqlite.js';
+import { matchesLabels, type FleetFilter } from './fleet-filter.js';
 
 export interface GatewayRecord {
   id: string;
   name: string;
+  labels: Labels;
+  location: Location | null;
   enabled: boolean;
   created: number;
+  /** Whether it holds MQTT credentials: it exchanged a provisioning token since it was created or rotated. */
+  provisioned: boolean;
   /** Last time the hub heard from it (connect, disconnect or any status), ms. */
   lastSeen: number | null;
   online: boolean;
   /** The last status message it sent. */
   status: GatewayStatus | null;
+  /** The desired config version it last applied, and its last report (which may be a refusal of a newer one). */
+  config: { applied: number | null; last: ConfigState | null };
 }
 
 export type PasswordCheck = 'ok' | 'unknown' | 'disabled' | 'wrong';
+
+/** What an admin may change of a gateway. */
+export interface GatewayPatch {
+  name?: string;
+  labels?: Labels;
+  location?: Location | null;
+  enabled?: boolean;
+}
 
 export class GatewayExistsError extends Error {
   constructor(readonly id: string) {
@@ -32,57 +47,70 @@ interface GatewayRow {
   last_seen: number | null;
   online: number;
   status: string | null;
+  labels: string;
+  location: string | null;
+  config_applied: number | null;
+  config_state: string | null;
 }
 
+/** No password: a gateway not provisioned yet, or whose credentials were rotated away. */
+const NO_PASSWORD = '';
+
 function toRecord(row: GatewayRow): GatewayRecord {
+  const json = <T>(text: string | null): T | null => (text ? (JSON.parse(text) as T) : null);
   return {
     id: row.id,
     name: row.name,
+    labels: JSON.parse(row.labels) as Labels,
+    location: json<Location>(row.location),
     enabled: row.enabled === 1,
     created: row.created,
+    provisioned: row.secret_hash !== NO_PASSWORD,
     lastSeen: row.last_seen,
     online: row.online === 1,
-    status: row.status ? (JSON.parse(row.status) as GatewayStatus) : null,
+    status: json<GatewayStatus>(row.status),
+    config: { applied: row.config_applied, last: json<ConfigState>(row.config_state) },
   };
 }
 
-/** Gateways and their MQTT credentials. */
+/** Gateways, their MQTT credentials and what they report. */
 export class GatewayRegistry {
   private readonly statements: {
     insert: Statement;
     get: Statement<GatewayRow>;
     list: Statement<GatewayRow>;
-    setEnabled: Statement;
+    update: Statement;
+    secret: Statement;
     status: Statement;
     online: Statement;
     allOffline: Statement;
+    configState: Statement;
   };
 
   constructor(db: SqliteDatabase) {
     this.statements = {
-      insert: db.prepare('INSERT INTO gateways (id, name, secret_hash, created) VALUES (?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO gateways (id, name, secret_hash, created, labels, location) VALUES (?, ?, ?, ?, ?, ?)'),
       get: db.prepare('SELECT * FROM gateways WHERE id = ?'),
       list: db.prepare('SELECT * FROM gateways ORDER BY id'),
-      setEnabled: db.prepare('UPDATE gateways SET enabled = ? WHERE id = ?'),
+      update: db.prepare('UPDATE gateways SET name = @name, labels = @labels, location = @location, enabled = @enabled WHERE id = @id'),
+      secret: db.prepare('UPDATE gateways SET secret_hash = ? WHERE id = ?'),
       status: db.prepare('UPDATE gateways SET status = ?, online = ?, last_seen = ? WHERE id = ?'),
       online: db.prepare('UPDATE gateways SET online = ?, last_seen = ? WHERE id = ?'),
       allOffline: db.prepare('UPDATE gateways SET online = 0 WHERE online = 1'),
+      configState: db.prepare('UPDATE gateways SET config_state = ?, config_applied = coalesce(?, config_applied) WHERE id = ?'),
     };
   }
 
-  /** Create a gateway with a fresh MQTT password; the password is returned once and stored only as a hash. */
-  async create(id: string, name = id): Promise<{ gateway: GatewayRecord; password: string }> {
-    if (this.get(id)) throw new GatewayExistsError(id);
-    const password = generateSecret();
-    const hash = await hashSecret(password);
+  /** A new gateway without credentials: it gets them by exchanging a provisioning token. */
+  create(id: string, fields: { name?: string; labels?: Labels; location?: Location } = {}): GatewayRecord {
     try {
-      this.statements.insert.run(id, name, hash, Date.now());
+      this.statements.insert.run(id, fields.name ?? id, NO_PASSWORD, Date.now(), JSON.stringify(fields.labels ?? {}),
+        fields.location ? JSON.stringify(fields.location) : null);
     } catch (error) {
-      // Two creates of the same id raced through the await above.
       if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new GatewayExistsError(id);
       throw error;
     }
-    return { gateway: this.get(id)!, password };
+    return this.get(id)!;
   }
 
   get(id: string): GatewayRecord | undefined {
@@ -90,21 +118,51 @@ export class GatewayRegistry {
     return row ? toRecord(row) : undefined;
   }
 
-  list(): GatewayRecord[] {
-    return this.statements.list.all().map(toRecord);
+  /** Every gateway the filter lets through, by id. The one query behind every gateway listing. */
+  list(filter: FleetFilter = {}): GatewayRecord[] {
+    return this.statements.list.all().map(toRecord)
+      .filter((g) => (filter.gateway === undefined || g.id === filter.gateway) && matchesLabels(g.labels, filter.labels));
   }
 
-  /** Unknown gateways are checked against a decoy hash, so the answer takes as long as for a known one. */
+  /** A fresh MQTT password, replacing any earlier one; returned once, stored as a salted hash. */
+  async issuePassword(id: string): Promise<string> {
+    const password = generateSecret();
+    const hash = await hashSecret(password);
+    if (this.statements.secret.run(hash, id).changes === 0) throw new Error(`no gateway ${id}`);
+    return password;
+  }
+
+  /** Forget the password: no connection is admitted until the gateway is provisioned again. */
+  clearPassword(id: string): boolean {
+    return this.statements.secret.run(NO_PASSWORD, id).changes > 0;
+  }
+
+  /** Unknown and unprovisioned gateways are checked against a decoy hash, so every answer takes as long. */
   async checkPassword(id: string, password: string): Promise<PasswordCheck> {
     const row = this.statements.get.get(id);
-    const matches = await verifySecret(password, row?.secret_hash ?? DECOY_HASH);
+    const hash = row?.secret_hash || DECOY_HASH;
+    const matches = await verifySecret(password, hash);
     if (!row) return 'unknown';
-    if (!matches) return 'wrong';
+    if (!matches || row.secret_hash === NO_PASSWORD) return 'wrong';
     return row.enabled === 1 ? 'ok' : 'disabled';
   }
 
+  update(id: string, patch: GatewayPatch): GatewayRecord | undefined {
+    const current = this.get(id);
+    if (!current) return undefined;
+    const location = patch.location === undefined ? current.location : patch.location;
+    this.statements.update.run({
+      id,
+      name: patch.name ?? current.name,
+      labels: JSON.stringify(patch.labels ?? current.labels),
+      location: location ? JSON.stringify(location) : null,
+      enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
+    });
+    return this.get(id);
+  }
+
   setEnabled(id: string, enabled: boolean): boolean {
-    return this.statements.setEnabled.run(enabled ? 1 : 0, id).changes > 0;
+    return this.update(id, { enabled }) !== undefined;
   }
 
   /**
@@ -117,6 +175,11 @@ export class GatewayRegistry {
     const merged: GatewayStatus = { ...previous.status, ...status };
     this.statements.status.run(JSON.stringify(merged), status.state === 'online' ? 1 : 0, now, id);
     return true;
+  }
+
+  /** The gateway's report on a desired config: an applied version moves `applied`; a refusal leaves it. */
+  recordConfigState(id: string, state: ConfigState): boolean {
+    return this.statements.configState.run(JSON.stringify(state), state.state === 'applied' ? state.version : null, id).changes > 0;
   }
 
   setOnline(id: string, online: boolean, now = Date.now()): void {

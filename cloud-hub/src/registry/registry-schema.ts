@@ -40,4 +40,30 @@ export const REGISTRY_MIGRATIONS: readonly string[] = [
     revoked INTEGER                     -- when, or NULL while valid
   );
   `,
+  `
+  -- A gateway gets its MQTT password by exchanging a one-time provisioning token:
+  -- until then (and after a rotation) secret_hash is '' and no password matches.
+  ALTER TABLE gateways ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE gateways ADD COLUMN location TEXT;       -- JSON {lat, lon}
+  ALTER TABLE gateways ADD COLUMN config_applied INTEGER; -- the desired config version the gateway last applied
+  ALTER TABLE gateways ADD COLUMN config_state TEXT;   -- JSON: the last config-state it reported (applied or rejected, why)
+  ALTER TABLE devices ADD COLUMN location TEXT;        -- JSON {lat, lon}, from the gateway's inventory
+  CREATE TABLE provisioning_tokens (
+    hash       TEXT PRIMARY KEY,       -- SHA-256 hex of the token's secret
+    gateway_id TEXT NOT NULL REFERENCES gateways(id),
+    created    INTEGER NOT NULL,
+    expires    INTEGER NOT NULL,
+    used       INTEGER                 -- when it was exchanged; NULL while unused
+  );
+  CREATE INDEX provisioning_tokens_by_gateway ON provisioning_tokens(gateway_id);
+  CREATE TABLE gateway_configs (
+    gateway_id TEXT NOT NULL REFERENCES gateways(id),
+    version    INTEGER NOT NULL,
+    devices    TEXT NOT NULL,          -- JSON: the device list as the admin wrote it (templates not expanded)
+    published  TEXT NOT NULL,          -- JSON: the desired config as published to the gateway ({version, devices, profiles})
+    created    INTEGER NOT NULL,
+    created_by TEXT NOT NULL,          -- the API token's name
+    PRIMARY KEY (gateway_id, version)
+  );
+  `,
 ];

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAlarms } from '../alarms/alarms.js';
 import { buildServer, type HubFastify } from '../api/server.js';
-import type { Command } from '@afferent/device-profiles';
+import type { Command, DesiredConfig } from '@afferent/device-profiles';
 import { InProcessEventBus } from '../bus/event-bus.js';
 import { CommandLedger } from '../commands/command-ledger.js';
 import { CommandService } from '../commands/command-service.js';
+import { DesiredConfigService } from '../fleet/desired-config-service.js';
+import { ProvisioningService } from '../fleet/provisioning-service.js';
 import { createLogger } from '../logging/logger.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { Registry } from '../registry/registry.js';
@@ -33,7 +35,16 @@ export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
     isReady: (gateway) => listening.has(gateway),
   });
   const alarms = openAlarms({ dataDir: dir, config: { webhooks: [], rules: [] }, registry, bus, metrics, logger, ack: () => {} });
-  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, commands, alarms, logger, now: () => NOW });
+  // No broker either: dropped connections and published configs are recorded for the test to see.
+  const dropped: string[] = [];
+  const configsPublished: { gateway: string; config: DesiredConfig }[] = [];
+  const provisioning = new ProvisioningService({
+    registry, logger, tokenExpiryMs: 86_400_000,
+    connections: { drop: async (gateway) => dropped.push(gateway) },
+    endpoints: () => ({ api: 'https://hub.test:8080', mqtt: 'mqtts://hub.test:8883' }),
+  });
+  const configs = new DesiredConfigService({ registry, logger, publish: (gateway, config) => void configsPublished.push({ gateway, config }) });
+  const app: HubFastify = await buildServer({ registry, timeseries, metrics, bus, commands, alarms, provisioning, configs, logger, now: () => NOW });
   const tokens = {
     viewer: registry.tokens.create('viewer', 'test viewer'),
     operator: registry.tokens.create('operator', 'test operator'),
@@ -41,7 +52,7 @@ export async function apiFixture(options: { resultTimeoutMs?: number } = {}) {
   };
   const auth = (role: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[role]}` });
   return {
-    dir, registry, timeseries, metrics, bus, alarms, app, tokens, auth, commands, published, listening,
+    dir, registry, timeseries, metrics, bus, alarms, app, tokens, auth, commands, published, listening, dropped, configsPublished, configs,
     async close() {
       await app.close();
       commands.stop();

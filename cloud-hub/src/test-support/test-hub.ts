@@ -32,15 +32,21 @@ export class TestBed {
     return hub;
   }
 
-  /** Create a gateway through the API, as an operator would. */
+  /** Create a gateway through the API and provision it, as an admin and the gateway would; its MQTT password. */
   async gateway(hub: RunningHub, id: string): Promise<string> {
-    const response = await fetch(`${hub.apiUrl}/api/v1/gateways`, {
+    const created = await fetch(`${hub.apiUrl}/api/v1/gateways`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id }),
     });
-    if (response.status !== 201) throw new Error(`creating gateway ${id}: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { mqtt: { password: string } }).mqtt.password;
+    if (created.status !== 201) throw new Error(`creating gateway ${id}: ${created.status} ${await created.text()}`);
+    const { provisioning } = (await created.json()) as { provisioning: { token: string } };
+    // These hubs run without TLS (plain HTTP on loopback), so the exchange needs no certificate pinning.
+    const exchanged = await fetch(`${hub.apiUrl}/api/v1/provision`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: provisioning.token }),
+    });
+    if (exchanged.status !== 200) throw new Error(`provisioning gateway ${id}: ${exchanged.status} ${await exchanged.text()}`);
+    return ((await exchanged.json()) as { mqtt: { password: string } }).mqtt.password;
   }
 
   /** An MQTT 3.1.1 client that never reconnects by itself. */

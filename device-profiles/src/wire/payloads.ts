@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DeviceId } from '../common/identifiers.js';
-import { DeviceInstanceSchema } from '../instance/device-instance.js';
+import { DeviceInstanceSchema, LocationSchema } from '../instance/device-instance.js';
 import { DeviceProfileSchema, PointName, ProfileName, SEVERITIES } from '../profile/profile-schema.js';
 import { PROTOCOLS } from '../profile/profile-schema.js';
 
@@ -78,6 +78,8 @@ export const DeviceHealthSchema = Type.Object({
   reachable: Type.Boolean(),
   lastRead: Type.Optional(Millis),
   readErrors: Type.Integer({ minimum: 0 }),
+  /** Read errors in the last minute: how bad it is now, where readErrors counts since the agent started. */
+  errorsLastMinute: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Median read latency over the last reads, ms. */
   latencyMs: Type.Optional(Type.Number({ minimum: 0 })),
   lastError: Type.Optional(Type.String()),
@@ -111,6 +113,7 @@ export const InventorySchema = Type.Object({
       profileVersion: Type.Integer({ minimum: 1 }),
       protocol: Type.Enum(PROTOCOLS),
       labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+      location: Type.Optional(LocationSchema),
     }),
   ),
 });
@@ -139,13 +142,17 @@ export const CommandResultSchema = Type.Object({
 
 /** Down, retained: the desired configuration of a gateway. */
 export const DesiredConfigSchema = Type.Object({
+  /** Increases with every change at the hub. */
   version: Type.Integer({ minimum: 1 }),
+  /** Templates already expanded: every device as it runs. */
   devices: Type.Array(DeviceInstanceSchema),
   /** The profiles the devices use, so the agent needs no other source. */
   profiles: Type.Array(DeviceProfileSchema),
 });
 
+/** Up: the configuration the agent runs, or why it refused one (it keeps running the previous one then). */
 export const ConfigStateSchema = Type.Object({
+  /** The version applied or refused; 0: the devices of the agent's own configuration file. */
   version: Type.Integer({ minimum: 0 }),
   state: Type.Enum(['applied', 'rejected'] as const),
   t: Millis,

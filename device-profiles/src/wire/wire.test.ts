@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allGatewaysTopic, gatewayPrefix, gatewayTopic, parseGatewayTopic } from './topics.js';
 import { decodeWire, encodeWire } from './wire-codec.js';
+import { formatProvisioningToken, parseProvisioningToken } from './provisioning.js';
 
 describe('topics', () => {
   it('builds every topic under the gateway prefix', () => {
@@ -63,5 +64,21 @@ describe('stored batches', () => {
     const spliced = encodeStoredBatch('telemetry', { epoch: 'abcdefgh12', seq: 3, low: 2 }, JSON.stringify(readings));
     expect(spliced.equals(encodeWire('telemetry', { epoch: 'abcdefgh12', seq: 3, low: 2, readings }))).toBe(true);
     expect(decodeWire('telemetry', spliced)).toEqual({ ok: true, value: { epoch: 'abcdefgh12', seq: 3, low: 2, readings } });
+  });
+});
+
+describe('provisioning tokens', () => {
+  const secret = 'A'.repeat(40) + '_-9';
+  const fingerprint = 'ab'.repeat(32);
+  it('carry a secret and, when the hub has its own CA, that CA\'s fingerprint', () => {
+    expect(parseProvisioningToken(formatProvisioningToken({ secret, fingerprint }))).toEqual({ secret, fingerprint });
+    expect(parseProvisioningToken(formatProvisioningToken({ secret }))).toEqual({ secret });
+    // The fingerprint as openssl prints it works too.
+    expect(parseProvisioningToken(`${secret}.${'AB:'.repeat(31)}AB`)).toEqual({ secret, fingerprint });
+  });
+  it('refuse what cannot be a token', () => {
+    for (const bad of ['', 'short', `${secret}.`, `${secret}.xyz`, `${secret}.${fingerprint}.more`, `${secret.slice(1)}.${fingerprint}`]) {
+      expect(parseProvisioningToken(bad), bad).toBeUndefined();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { DeviceTarget } from '../drivers/driver.js';
 import type { Outbox } from '../outbox/outbox.js';
 
 export interface AlarmEngineOptions {
+  /** The devices at start; `track` and `forget` change the set later. */
   targets: readonly DeviceTarget[];
   outbox: Pick<Outbox, 'appendAlarms' | 'activeAlarms'>;
   /** Transitions are in the outbox: the uplink may send them. */
@@ -36,13 +37,26 @@ export class AlarmEngine {
   constructor(private readonly options: AlarmEngineOptions) {
     this.now = options.now ?? Date.now;
     const restored = options.outbox.activeAlarms();
-    for (const { instance, profile } of options.targets) {
-      const { alarms, problems: overrideProblems } = effectiveAlarms(profile, instance.alarms);
-      const { definitions, problems } = compileAlarms(profile, alarms);
-      // The configuration check refuses these; a profile pushed later might not have been checked.
-      for (const problem of [...overrideProblems, ...problems]) options.log.error({ device: instance.id }, `alarm not evaluated: ${formatProblem(problem)}`);
-      if (definitions.length > 0) this.devices.set(instance.id, new DeviceAlarms(definitions, this.now(), restored.get(instance.id)));
-    }
+    for (const target of options.targets) this.track(target, restored);
+  }
+
+  /**
+   * Evaluate this device's alarms (again, after its configuration changed),
+   * starting from the active alarms the outbox holds for it: as after a
+   * restart, an alarm still active is neither forgotten nor raised again.
+   */
+  track({ instance, profile }: DeviceTarget, restored = this.options.outbox.activeAlarms()): void {
+    this.devices.delete(instance.id);
+    const { alarms, problems: overrideProblems } = effectiveAlarms(profile, instance.alarms);
+    const { definitions, problems } = compileAlarms(profile, alarms);
+    // The configuration check refuses these; a profile pushed later might not have been checked.
+    for (const problem of [...overrideProblems, ...problems]) this.options.log.error({ device: instance.id }, `alarm not evaluated: ${formatProblem(problem)}`);
+    if (definitions.length > 0) this.devices.set(instance.id, new DeviceAlarms(definitions, this.now(), restored.get(instance.id)));
+  }
+
+  /** Stop evaluating a device that no longer runs. Its active alarms stay in the outbox's state, for when it comes back. */
+  forget(device: string): void {
+    this.devices.delete(device);
   }
 
   sample(device: string, t: number, values: Readonly<Record<string, PointValue>>): void {

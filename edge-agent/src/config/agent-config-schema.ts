@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { DeviceInstanceSchema, DurationSchema, GatewayId } from '@afferent/device-profiles';
+import { DurationSchema, GatewayId } from '@afferent/device-profiles';
 
 /**
  * The gateway configuration file (YAML). One schema gives the validator, the
@@ -26,21 +26,25 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const AgentConfigSchema = Type.Object(
   {
     gateway: Type.Object({ id: GatewayId }, { additionalProperties: false }),
-    hub: Type.Object(
+    /** Every field may come from `edge-agent provision` instead (dataDir/credentials.json, dataDir/hub-ca.pem). */
+    hub: Type.Optional(Type.Object(
       {
-        url: Type.String({ pattern: '^mqtts?://[^\\s/?#]+/?$', expected: 'an MQTT url such as mqtt://hub.example.com:1883' }),
-        /** Default: the gateway id. */
+        url: Type.Optional(Type.String({ pattern: '^mqtts?://[^\\s/?#]+/?$', expected: 'an MQTT url such as mqtts://hub.example.com:8883' })),
+        /** Default: the provisioned username, else the gateway id. */
         username: Type.Optional(Type.String({ minLength: 1 })),
         password: Type.Optional(Type.String()),
         /** A file holding the password (trailing newline ignored): keeps the secret out of the config. */
         passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** The CA certificate(s) an mqtts:// hub is verified with; default: the one provisioning stored, else the system's. */
+        ca: Type.Optional(Type.String({ minLength: 1 })),
       },
       { additionalProperties: false },
-    ),
+    )),
     dataDir: Type.Optional(Type.String({ minLength: 1 })),
     /** Folders of extra profiles; the built-in library always loads. */
     profileDirs: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    devices: Type.Array(DeviceInstanceSchema),
+    /** Device instances and templates (see device-profiles); a config pushed by the hub replaces them. */
+    devices: Type.Optional(Type.Array(Type.Unknown())),
     outbox: Type.Optional(
       Type.Object(
         {

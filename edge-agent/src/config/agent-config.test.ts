@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError, formatProblem, loadProfileLibrary } from '@afferent/device-profiles';
 import { tempDirs } from '../test-support/temp-dir.js';
+import { writeCredentials } from '../provision/credentials-store.js';
 import { loadAgentConfig, parseAgentConfig } from './agent-config.js';
 
 const dirs = tempDirs();
@@ -84,7 +85,7 @@ logLevel: debug
     const text = VALID.replace('id: gw-1', 'id: "gw/1"').replace('url: mqtt://127.0.0.1:1883', 'url: http://hub').replace('    interval: 5s\n', '    interval: 5 s\n    colour: red\n');
     expect(problemsOf(text)).toEqual([
       'agent.yaml:1 gateway.id: expected a gateway id: letters, digits, ".", "_" and "-", starting with a letter or digit (at most 64), got "gw/1"',
-      'agent.yaml:3 hub.url: expected an MQTT url such as mqtt://hub.example.com:1883, got "http://hub"',
+      'agent.yaml:3 hub.url: expected an MQTT url such as mqtts://hub.example.com:8883, got "http://hub"',
       'agent.yaml:11 devices[1].interval: expected a duration such as 250ms, 5s, 1m, 2h or 7d, got "5 s"',
       expect.stringMatching(/^agent.yaml:12 devices\[1\].colour: unknown field; known fields: id, profile, connection, interval, /),
     ]);
@@ -184,5 +185,38 @@ logLevel: debug
     const c = parseAgentConfig(VALID.replace('  passwordFile: secret.txt\n', ''), 'inline', '/srv/agent');
     expect(c.dataDir).toBe('/srv/agent/.afferent/agent');
     expect(c.hub.password).toBeUndefined();
+  });
+
+  it('expands device templates, naming the value that made a bad device', () => {
+    const meters = `  - for: { n: 1-3 }
+    id: pm-{n}
+    profile: eastron-sdm120
+    connection: { url: "tcp://10.0.0.9:502", unitId: "{n}" }
+`;
+    expect(load(VALID + meters).config().devices.map((d) => [d.id, d.connection.unitId])).toEqual([
+      ['meter-1', 1], ['th-1', 3], ['pm-1', 1], ['pm-2', 2], ['pm-3', 3],
+    ]);
+    expect(problemsOf(VALID + meters.replace('"{n}"', '"1{n}00"'))).toEqual([
+      'agent.yaml:16 devices[2].connection.unitId: for n=1: expected an integer 0–255, got "1100"',
+      'agent.yaml:16 devices[2].connection.unitId: for n=2: expected an integer 0–255, got "1200"',
+      'agent.yaml:16 devices[2].connection.unitId: for n=3: expected an integer 0–255, got "1300"',
+    ]);
+  });
+
+  it('takes the hub url, password and CA that provisioning stored, unless the file gives its own', () => {
+    const minimal = 'gateway: { id: gw-1 }\nhub: { url: "mqtts://hub:8883" }\ndataDir: data\n';
+    const { dir, config } = load(minimal, {});
+    writeCredentials(join(dir, 'data'), { gateway: 'gw-1', hub: 'https://hub:8080', mqtt: { url: 'mqtts://other:8883', username: 'gw-1', password: 'stored' }, provisioned: 1 }, 'CA PEM');
+    expect(config()).toMatchObject({
+      hub: { url: 'mqtts://hub:8883', username: 'gw-1', password: 'stored', ca: 'CA PEM', credentialsFile: join(dir, 'data', 'credentials.json') },
+      devices: [],
+    });
+    expect(load('gateway: { id: gw-1 }\ndataDir: data\n', {}).config).toThrow(/hub.url: missing: provision the gateway/);
+    const other = load('gateway: { id: gw-2 }\ndataDir: data\n', {});
+    writeCredentials(join(other.dir, 'data'), { gateway: 'gw-1', hub: 'h', mqtt: { url: 'mqtts://h:8883', username: 'gw-1', password: 'p' }, provisioned: 1 }, undefined);
+    expect(other.config).toThrow(/credentials.json holds the credentials of gateway gw-1, not gw-2/);
+    expect(problemsOf(`${VALID}  - { id: x, profile: xy-md02, connection: { url: "tcp://h:502" } }\n`.replace('  passwordFile: secret.txt', '  passwordFile: secret.txt\n  ca: nowhere.pem'))).toEqual([
+      'agent.yaml:5 hub.ca: cannot read nowhere.pem: it does not exist',
+    ]);
   });
 });

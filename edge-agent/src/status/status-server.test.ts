@@ -8,7 +8,7 @@ afterEach(async () => {
 });
 
 const HEALTH: HealthReport = {
-  ok: true, gateway: 'gw-1', version: '0.1.0',
+  ok: true, gateway: 'gw-1', version: '0.1.0', config: 0,
   uplink: { connected: false, unacknowledged: 0 },
   backlog: { batches: 2, readings: 7, bytes: 300, dropped: 5 },
   devices: { 'meter-1': { reachable: true, readErrors: 1, latencyMs: 3, lastRead: 1000 } },

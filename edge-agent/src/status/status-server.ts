@@ -9,6 +9,8 @@ export interface HealthReport {
   ok: boolean;
   gateway: string;
   version: string;
+  /** The config version running: a pushed one, or 0 for the configuration file's devices. */
+  config: number;
   uplink: { connected: boolean; unacknowledged: number };
   backlog: Backlog;
   devices: Record<string, DeviceHealth>;

@@ -10,6 +10,10 @@ export interface UplinkOptions {
   url: string;
   username: string;
   password?: string;
+  /** The CA an mqtts:// hub is verified with; absent: the system's CAs. Never unverified. */
+  ca?: string;
+  /** Read again before each reconnect: a gateway provisioned again while running picks up its new password. */
+  credentials?(): { username: string; password?: string };
   outbox: Outbox;
   inflight: number;
   ackTimeoutMs: number;
@@ -73,6 +77,7 @@ export class Uplink {
       clientId: `afferent-agent-${options.gatewayId}`,
       username: options.username,
       ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
       clean: true,
       // Reconnection is ours (with backoff); mqtt.js would retry at a fixed period.
       reconnectPeriod: 0,
@@ -105,6 +110,13 @@ export class Uplink {
   /** New batches are in the outbox. */
   notify(): void {
     this.sender.pump();
+  }
+
+  /** The device list changed: publish the inventory and the status (with the new devices' health) now, not at the next tick. */
+  devicesChanged(): void {
+    if (!this.up || !this.client) return;
+    this.client.publish(this.topics.inventory, encodeWire('inventory', this.options.inventory()), { qos: 1, retain: true }, () => undefined);
+    this.publishStatus();
   }
 
   /** Publish `offline` (retained), then disconnect. */
@@ -173,8 +185,19 @@ export class Uplink {
     this.failures++;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.stopped) this.client?.reconnect();
+      if (this.stopped || !this.client) return;
+      this.refreshCredentials(this.client);
+      this.client.reconnect();
     }, delay);
+  }
+
+  private refreshCredentials(client: MqttClient): void {
+    try {
+      const fresh = this.options.credentials?.();
+      if (fresh) Object.assign(client.options, fresh);
+    } catch (error) {
+      this.options.log?.warn({ err: (error as Error).message }, 'could not read the credentials again; reconnecting with the ones in use');
+    }
   }
 
   private publishStatus(): void {

@@ -1,0 +1,103 @@
+import {
+  checkDeviceList, formatProblem, type ConfigState, type DesiredConfig, type DeviceProfile,
+} from '@afferent/device-profiles';
+import { ApiError } from '../api/errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { GatewayConfigRecord } from '../registry/gateway-configs.js';
+import type { Registry } from '../registry/registry.js';
+
+/** Where a gateway stands with its desired configuration. */
+export type ConfigSync =
+  /** No desired configuration: the gateway runs its own file's devices. */
+  | 'none'
+  /** It runs the desired version. */
+  | 'in-sync'
+  /** It refused the desired version (see `error`) and runs an older one. */
+  | 'rejected'
+  /** It has not confirmed the desired version yet (offline, or busy applying). */
+  | 'pending';
+
+export interface ConfigReport {
+  desired: number | null;
+  applied: number | null;
+  sync: ConfigSync;
+  /** Why the gateway refused the desired version. */
+  error?: string;
+}
+
+export interface DesiredConfigDeps {
+  registry: Registry;
+  /** Publish retained on the gateway's `config` topic. */
+  publish(gateway: string, config: DesiredConfig): void;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Desired configurations: checked against the profiles the hub knows with
+ * the same device-list check the agent runs (templates expanded, ids unique
+ * here and across the hub), stored with the next version, and published
+ * retained on `v1/gw/{gw}/config` with the profiles the devices use. The
+ * gateway reports on `config-state`; the difference between the two is drift.
+ */
+export class DesiredConfigService {
+  constructor(private readonly deps: DesiredConfigDeps) {}
+
+  push(gateway: string, devices: unknown[], by: string): GatewayConfigRecord {
+    const { registry } = this.deps;
+    if (!registry.gateways.get(gateway)) throw new ApiError('gateway_not_found', `no gateway ${JSON.stringify(gateway)}`);
+    const checked = checkDeviceList(devices, {
+      profileOf: (name) => registry.profiles.get(name)?.profile,
+      knownProfiles: () => registry.profiles.list().map((entry) => entry.profile.profile),
+      checkDevice: (device) => {
+        const owner = registry.devices.get(device.id)?.gateway;
+        return owner !== undefined && owner !== gateway
+          ? [{ path: ['id'], message: `device "${device.id}" belongs to gateway ${owner}: device ids are unique across the hub` }]
+          : [];
+      },
+    });
+    if (checked.problems.length > 0) {
+      const lines = checked.problems.map(formatProblem);
+      throw new ApiError('invalid_config', lines.length === 1 ? lines[0] : `${lines.length} problems:\n${lines.join('\n')}`);
+    }
+    const instances = checked.devices.map((d) => d.device);
+    const profiles = new Map<string, DeviceProfile>();
+    for (const device of instances) profiles.set(device.profile, registry.profiles.get(device.profile)!.profile);
+    const record = registry.configs.add(gateway, (version) => ({
+      devices,
+      published: { version, devices: instances, profiles: [...profiles.values()] },
+      created: (this.deps.now ?? Date.now)(),
+      createdBy: by,
+    }));
+    this.deps.publish(gateway, record.published);
+    this.deps.logger.info({ gateway, version: record.version, devices: instances.length, by }, 'desired config published');
+    return record;
+  }
+
+  latest(gateway: string): GatewayConfigRecord | undefined {
+    return this.deps.registry.configs.latest(gateway);
+  }
+
+  /** Desired against reported, for one gateway. */
+  report(gateway: string): ConfigReport {
+    const desired = this.deps.registry.configs.latest(gateway)?.version ?? null;
+    const { applied, last } = this.deps.registry.gateways.get(gateway)?.config ?? { applied: null, last: null };
+    const base = { desired, applied };
+    if (desired === null) return { ...base, sync: 'none' };
+    if (applied === desired) return { ...base, sync: 'in-sync' };
+    if (last?.state === 'rejected' && last.version === desired) return { ...base, sync: 'rejected', ...(last.error ? { error: last.error } : {}) };
+    return { ...base, sync: 'pending' };
+  }
+
+  /** The broker keeps retained messages in memory only: a starting hub publishes every gateway's newest config again. */
+  republishAll(): void {
+    for (const record of this.deps.registry.configs.allLatestVersions()) this.deps.publish(record.gateway, record.published);
+  }
+
+  /** A gateway's `config-state` report. */
+  recordState(gateway: string, state: ConfigState): void {
+    if (!this.deps.registry.gateways.recordConfigState(gateway, state)) return;
+    if (state.state === 'rejected') this.deps.logger.warn({ gateway, version: state.version, error: state.error }, 'gateway refused its desired config');
+    else this.deps.logger.info({ gateway, version: state.version }, 'gateway applied config');
+  }
+}
