@@ -4,10 +4,9 @@ import { loadProfileFile, type DeviceProfile } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator, type SimulatedDevice } from '@afferent/simulators';
 import { startTcpGate, waitFor, type TcpGate } from '@afferent/testkit';
 import {
-  hubPorts, reloadAgentProcess, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubPorts, type HubProcess,
+  createGateway, hubPorts, reloadAgentProcess, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubPorts, type HubProcess,
 } from '../../bench/src/stack/stack.js';
 import { counterPoints, FAULT_PROFILE, faultProfileYaml } from './fault-profile.js';
-import { admitGateway } from './gateway-credentials.js';
 import { ingestedReadings, tallyDevice, type DeviceTally } from './hub-tally.js';
 
 export const GATEWAY = 'gw-faults';
@@ -86,7 +85,7 @@ export async function startFaultStack(options: FaultStackOptions) {
   })));
   const agentConfig = {
     gateway: { id: GATEWAY },
-    hub: { url: `mqtt://127.0.0.1:${gate.port}`, ...(await admitGateway(hub, GATEWAY)) },
+    hub: { url: `mqtt://127.0.0.1:${gate.port}`, password: await createGateway(hub, GATEWAY) },
     dataDir: join(work.dir, 'agent'),
     profileDirs: [profileDir],
     status: { host: '127.0.0.1', port: 0 },
