@@ -1,21 +1,11 @@
-import { join } from 'node:path';
 import { cpuSecondsOf, memoryOf } from './stack/process-usage.js';
-import {
-  BENCH_PROFILES, createGateway, hubPorts, startAgentProcess, startHubProcess, startSimulatorProcess, workDir,
-} from './stack/stack.js';
-import { waitFor } from '@afferent/testkit';
+import { POINTS_PER_DEVICE, startBenchMeterStack, type BenchMeterStackOptions } from './stack/bench-meter-stack.js';
 import { fmt, type BenchResult } from './suite.js';
 
-export interface PipelineOptions {
-  devices?: number;
-  /** Devices behind one simulated port (one TCP connection at the agent). */
-  unitsPerPort?: number;
-  intervalMs?: number;
+export interface PipelineOptions extends BenchMeterStackOptions {
   warmupS?: number;
   measureS?: number;
 }
-
-const POINTS_PER_DEVICE = 20;
 
 /**
  * The whole edge pipeline with real processes: simulated Modbus devices →
@@ -25,34 +15,11 @@ const POINTS_PER_DEVICE = 20;
  */
 export async function run(options: PipelineOptions = {}): Promise<BenchResult> {
   // 60 s measured: the hub's sample-age summary covers the last minute, so the warm-up falls out of it.
-  const { devices = 100, unitsPerPort = 10, intervalMs = 100, warmupS = 10, measureS = 60 } = options;
-  const offered = (devices * POINTS_PER_DEVICE * 1000) / intervalMs;
-  const work = workDir('afferent-bench-');
-  const stops: (() => Promise<unknown>)[] = [];
+  const { unitsPerPort = 10, warmupS = 10, measureS = 60 } = options;
+  const stack = await startBenchMeterStack({ ...options, unitsPerPort });
+  const { hub, agent, pids, devices, intervalMs, offered } = stack;
   try {
-    const signals = Object.fromEntries(Array.from({ length: POINTS_PER_DEVICE }, (_, i) => {
-      const name = `p${String(i).padStart(2, '0')}`;
-      return [name, { kind: 'sine', min: 0, max: 1000, period: `${7 + i}s` }];
-    }));
-    const sim = await startSimulatorProcess(work.dir, { profileDirs: [BENCH_PROFILES], devices: [{ profile: 'bench-meter', count: devices, unitsPerPort, idPrefix: 'm', signals }] });
-    stops.push(() => sim.process.stop());
-    const hub = await startHubProcess(join(work.dir, 'hub'), await hubPorts(), { config: { profileDirs: [BENCH_PROFILES] } });
-    stops.push(() => hub.process.stop());
-    const password = await createGateway(hub, 'bench-gw');
-    const agent = await startAgentProcess(work.dir, {
-      gateway: { id: 'bench-gw' },
-      hub: { url: hub.mqttUrl, password },
-      dataDir: join(work.dir, 'agent'),
-      profileDirs: [BENCH_PROFILES],
-      status: { host: '127.0.0.1', port: 0 },
-      logLevel: 'warn',
-      devices: sim.devices.map((d) => ({ ...d, interval: `${intervalMs}ms` })),
-    });
-    stops.push(() => agent.process.stop());
-
-    await waitFor('data at the hub', async () => (await hub.metric('afferent_hub_points_ingested_total')) > 0, 30_000);
     await new Promise((r) => setTimeout(r, warmupS * 1000));
-    const pids = { agent: agent.process.child.pid!, hub: hub.process.child.pid!, sim: sim.process.child.pid! };
     const cpu0 = { agent: cpuSecondsOf(pids.agent), hub: cpuSecondsOf(pids.hub), sim: cpuSecondsOf(pids.sim) };
     const stored0 = (await hub.scrape())('afferent_hub_points_ingested_total');
     await agent.scrape(); // event-loop figures count from here
@@ -84,7 +51,6 @@ export async function run(options: PipelineOptions = {}): Promise<BenchResult> {
       ],
     };
   } finally {
-    for (const stop of stops.reverse()) await stop();
-    work.cleanup();
+    await stack.stop();
   }
 }

@@ -13,6 +13,8 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   'opcua-items': async () => (await import('./opcua-items.js')).run(),
   'coap-observe': async () => (await import('./coap-observe.js')).run(),
   'modbus-fleet': async () => (await import('./modbus-fleet.js')).run(),
+  // Bounded by SOAK_MINUTES (default 5).
+  soak: async () => (await import('./soak.js')).run(),
   'rtu-polls': async () => (await import('./rtu-polls.js')).run(),
   'alarm-latency': async () => {
     const { run, asBenchResult } = await import('./alarm-latency.js');

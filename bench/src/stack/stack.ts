@@ -73,6 +73,8 @@ export async function createGateway(hub: HubProcess, id: string): Promise<string
 export interface AgentProcess {
   process: RunningProcess;
   statusUrl: string;
+  /** The configuration file it runs from. */
+  configFile: string;
   health<T = { backlog: { batches: number; readings: number } }>(): Promise<T>;
   /** A counter from the agent's /metrics, summed over its labels. */
   metric(name: string): Promise<number>;
@@ -94,6 +96,7 @@ export async function startAgentProcess(dir: string, config: object): Promise<Ag
   return {
     process,
     statusUrl: statusUrl!,
+    configFile: file,
     health: async <T>() => (await (await fetch(`${statusUrl}/healthz`)).json()) as T,
     metric: async (name) => metricValue(await (await fetch(`${statusUrl}/metrics`)).text(), name),
     scrape: async () => {
@@ -101,6 +104,12 @@ export async function startAgentProcess(dir: string, config: object): Promise<Ag
       return (name, labels = {}) => metricValue(text, name, labels);
     },
   };
+}
+
+/** Rewrite a running agent's configuration file from `config` and ask it to apply it (SIGHUP). */
+export function reloadAgentProcess(agent: AgentProcess, config: object): void {
+  writeFileSync(agent.configFile, stringify(config));
+  agent.process.child.kill('SIGHUP');
 }
 
 /** Run a simulator scenario in its own process (`args`: more CLI options, e.g. --pki); resolves with the agent's `devices:` for it. */

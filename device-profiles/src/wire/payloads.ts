@@ -90,7 +90,7 @@ export const BacklogSchema = Type.Object({
   readings: Type.Integer({ minimum: 0 }),
   bytes: Type.Integer({ minimum: 0 }),
   oldest: Type.Optional(Millis),
-  /** Readings dropped by the outbox policy since the agent started. */
+  /** Readings dropped over the life of the agent's outbox: by its size/age policy, or because it refused writes. */
   dropped: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 

@@ -57,6 +57,7 @@ describe('batcher', () => {
         if (broken) throw new Error('SQLITE_FULL: database or disk is full');
         return outbox.append(...args);
       },
+      countLost: (n: number) => outbox.countLost(n),
     };
     const batcher = new Batcher<{ n: number }>(sink, 'telemetry', { maxItems: 2, lingerMs: 60_000 }, { failed: (e) => failures.push(e) });
     batcher.add({ n: 1 });
@@ -68,5 +69,21 @@ describe('batcher', () => {
     batcher.close();
     expect(bodies(outbox)).toEqual([[1, 2], [3]]);
     expect(batcher.lost).toBe(0);
+  });
+
+  it('beyond what it may hold, loses the oldest items and counts them in the outbox\'s dropped, which status and metrics show', () => {
+    const { outbox } = setup(2, 60_000);
+    const sink = {
+      append: () => {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+      countLost: (n: number) => outbox.countLost(n),
+    };
+    const batcher = new Batcher<{ n: number }>(sink, 'telemetry', { maxItems: 2, lingerMs: 60_000 });
+    cleanups.push(() => batcher.close());
+    // It holds 100 batches' worth (200 items here): 205 items lose the oldest 5.
+    for (let n = 0; n < 205; n++) batcher.add({ n });
+    expect(batcher.lost).toBe(5);
+    expect(outbox.stats().dropped).toBe(5);
   });
 });

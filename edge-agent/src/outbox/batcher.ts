@@ -1,7 +1,7 @@
 import type { BatchKind, Outbox } from './outbox.js';
 
-/** Where closed batches go: the outbox. */
-export type BatchSink = Pick<Outbox, 'append'>;
+/** Where closed batches go (the outbox), and where readings it could not take are counted. */
+export type BatchSink = Pick<Outbox, 'append' | 'countLost'>;
 
 export interface BatcherOptions {
   /** Close a batch when it holds this many items. */
@@ -30,7 +30,7 @@ export class Batcher<T> {
   private pending: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Items lost because the outbox kept refusing writes and memory was full. */
+  /** Items lost because the outbox kept refusing writes and memory was full (also counted in the outbox's `dropped`). */
   lost = 0;
 
   constructor(
@@ -79,6 +79,7 @@ export class Batcher<T> {
     if (excess > 0) {
       this.pending.splice(0, excess);
       this.lost += excess;
+      this.outbox.countLost(excess);
     }
   }
 }

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../test-support/temp-dir.js';
-import { Outbox, SEQ_SKIP_AFTER_CRASH, type OutboxOptions } from './outbox.js';
+import { IN_DOUBT_SHARE, Outbox, SEQ_SKIP_AFTER_CRASH, type OutboxOptions } from './outbox.js';
 
 const dirs = tempDirs();
 const open: Outbox[] = [];
@@ -64,6 +66,44 @@ describe('outbox', () => {
     expect(outbox.stats()).toMatchObject({ batches: 3, dropped: 30 });
   });
 
+  it('keeps a batch that was sent and not acked (the hub may have it) and drops the oldest unsent telemetry instead', () => {
+    const body = JSON.stringify(readings(10)).length;
+    const dir = dirs.make();
+    const first = openOutbox(dir, { maxBytes: body * IN_DOUBT_SHARE * 2 });
+    for (let i = 0; i < IN_DOUBT_SHARE * 2; i++) first.append('telemetry', readings(10));
+    first.markSent([1]);
+    // The mark is on disk: it holds for an agent that was killed and started again.
+    const outbox = openOutbox(dir, { maxBytes: body * IN_DOUBT_SHARE * 2 });
+    outbox.append('telemetry', readings(10));
+    outbox.append('telemetry', readings(10));
+    expect(outbox.next('telemetry', 3).map((b) => b.seq)).toEqual([1, 4, 5]);
+    expect(outbox.stats().dropped).toBe(20);
+  });
+
+  it('keeps sent batches only up to their share of maxBytes: beyond it the oldest of them go too', () => {
+    const body = JSON.stringify(readings(10)).length;
+    const outbox = openOutbox(undefined, { maxBytes: body * IN_DOUBT_SHARE });
+    for (let i = 0; i < IN_DOUBT_SHARE; i++) outbox.append('telemetry', readings(10));
+    outbox.markSent([1, 2]);
+    outbox.append('telemetry', readings(10));
+    outbox.append('telemetry', readings(10));
+    // One batch's worth of sent batches fits the share: seq 1 stays; seq 2, then the oldest unsent (3), go.
+    expect(outbox.next('telemetry', 10).map((b) => b.seq)).toEqual([1, 4, 5, 6]);
+    expect(outbox.stats().dropped).toBe(20);
+  });
+
+  it('opens an outbox made before batches were marked sent', () => {
+    const dir = dirs.make();
+    const old = new Database(join(dir, 'outbox.db'));
+    old.exec(`CREATE TABLE batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, created INTEGER NOT NULL,
+      readings INTEGER NOT NULL, bytes INTEGER NOT NULL, body TEXT NOT NULL);
+      INSERT INTO batches (kind, created, readings, bytes, body) VALUES ('telemetry', 1, 1, 2, '[]')`);
+    old.close();
+    const outbox = openOutbox(dir);
+    outbox.markSent([1]);
+    expect(outbox.next('telemetry', 5).map((b) => b.seq)).toEqual([1]);
+  });
+
   it('past maxAge drops old telemetry on append and on prune', () => {
     let now = 1_000_000;
     const outbox = openOutbox(undefined, { maxAgeMs: 1000, now: () => now });
@@ -102,6 +142,15 @@ describe('outbox', () => {
     const reopened = openOutbox(dir);
     expect(reopened.epoch).toBe(crashed.epoch);
     expect(reopened.append('telemetry', readings(1))).toBe(2 + SEQ_SKIP_AFTER_CRASH);
+  });
+
+  it('counts readings lost before they reached it with the dropped ones, and keeps the count across a restart', () => {
+    const dir = dirs.make();
+    const first = openOutbox(dir);
+    first.countLost(7);
+    expect(first.stats().dropped).toBe(7);
+    first.close();
+    expect(openOutbox(dir).stats().dropped).toBe(7);
   });
 
   it('a new data folder gets a new epoch', () => {

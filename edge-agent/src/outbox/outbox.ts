@@ -15,7 +15,11 @@ import { AlarmStateTable } from './alarm-state.js';
  *
  * Policy when full: over `maxBytes` (the sum of stored bodies) or older than
  * `maxAge`, the OLDEST TELEMETRY batches are dropped and their readings
- * counted; alarm batches are never dropped.
+ * counted; alarm batches are never dropped. A batch that was sent and not
+ * acknowledged may already be stored at the hub: dropping it would count
+ * readings as lost that arrived, so such batches are kept (they are sent
+ * again, and the hub drops what it already has) while they take at most
+ * 1/IN_DOUBT_SHARE of `maxBytes`, and the oldest never-sent batches go instead.
  */
 
 export type BatchKind = 'telemetry' | 'alarms';
@@ -55,6 +59,9 @@ export interface OutboxOptions {
  */
 export const SEQ_SKIP_AFTER_CRASH = 100_000;
 
+/** Sent-but-unacknowledged batches are kept over the limits while they take at most maxBytes / this. */
+export const IN_DOUBT_SHARE = 4;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS batches (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -62,7 +69,8 @@ const SCHEMA = `
     created INTEGER NOT NULL,
     readings INTEGER NOT NULL,
     bytes INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX IF NOT EXISTS batches_by_kind ON batches (kind, seq);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,9 +92,10 @@ function prepareStatements(db: Database.Database) {
     remove: db.prepare<[number], Sized>('DELETE FROM batches WHERE seq = ? RETURNING readings, bytes'),
     low: db.prepare<[], { low: number | null }>('SELECT MIN(seq) AS low FROM batches'),
     oldest: db.prepare<[], { created: number }>('SELECT created FROM batches ORDER BY seq LIMIT 1'),
-    oldestTelemetry: db.prepare<[], { seq: number; created: number }>(
-      "SELECT seq, created FROM batches WHERE kind = 'telemetry' ORDER BY seq LIMIT 64",
+    oldestTelemetry: db.prepare<[number], { seq: number; created: number; bytes: number; sent: number }>(
+      "SELECT seq, created, bytes, sent FROM batches WHERE kind = 'telemetry' AND seq > ? ORDER BY seq LIMIT 64",
     ),
+    markSent: db.prepare<[number]>('UPDATE batches SET sent = 1 WHERE seq = ? AND sent = 0'),
     setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
 }
@@ -99,6 +108,8 @@ export class Outbox {
   private readonly now: () => number;
   private readonly totals: Totals;
   private dropped: number;
+  /** `dropped` moved while the database refused writes: save it with the next transaction. */
+  private droppedUnsaved = false;
   private readonly appendTx: (kind: BatchKind, body: string, readings: number, created: number) => number;
   private readonly alarmState: AlarmStateTable;
   private readonly appendAlarmsTx: (transitions: readonly AlarmTransition[], created: number) => number;
@@ -112,6 +123,10 @@ export class Outbox {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.exec(SCHEMA);
+    // Outboxes made before batches were marked sent: theirs count as never sent.
+    if (!db.prepare<[], { name: string }>('PRAGMA table_info(batches)').all().some((c) => c.name === 'sent')) {
+      db.exec('ALTER TABLE batches ADD COLUMN sent INTEGER NOT NULL DEFAULT 0');
+    }
     const sql = (this.sql = prepareStatements(db));
     const meta = (key: string) => db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
     const setMeta = (key: string, value: string) => sql.setMeta.run(key, value);
@@ -203,9 +218,32 @@ export class Outbox {
     })();
   }
 
+  /** These batches are about to be published: from now on the hub may have them (see the policy). */
+  markSent(seqs: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const seq of seqs) this.sql.markSent.run(seq);
+    })();
+  }
+
   /** The lowest seq still stored: everything below has been acknowledged. */
   low(): number | undefined {
     return this.sql.low.get()?.low ?? undefined;
+  }
+
+  /**
+   * Readings that never reached the outbox: it refused writes (disk full)
+   * for longer than the batcher could hold them. Counted with the policy's
+   * drops, so status, metrics and the hub show them; saved when the disk
+   * takes a write again.
+   */
+  countLost(readings: number): void {
+    this.dropped += readings;
+    this.droppedUnsaved = true;
+    try {
+      this.saveDropped();
+    } catch {
+      // Still refusing writes: the next transaction that succeeds saves it.
+    }
   }
 
   /** Apply the age limit now (appends apply both limits by themselves). Returns readings dropped. */
@@ -227,26 +265,40 @@ export class Outbox {
     this.db.close();
   }
 
-  /** Inside a transaction: drop the oldest telemetry while over the size limit or past the age limit. */
+  /**
+   * Inside a transaction: drop the oldest telemetry while over the size limit
+   * or past the age limit, passing over sent-but-unacknowledged batches
+   * within their share.
+   */
   private enforceLimits(now: number): void {
     const cutoff = now - this.options.maxAgeMs;
+    const inDoubtShare = this.options.maxBytes / IN_DOUBT_SHARE;
+    let inDoubtKept = 0;
     let droppedNow = 0;
-    for (;;) {
-      const candidates = this.sql.oldestTelemetry.all();
-      let progressed = false;
+    let after = 0;
+    for (let within = false; !within;) {
+      const candidates = this.sql.oldestTelemetry.all(after);
       for (const batch of candidates) {
-        if (this.totals.bytes <= this.options.maxBytes && batch.created >= cutoff) break;
+        within = this.totals.bytes <= this.options.maxBytes && batch.created >= cutoff;
+        if (within) break;
+        after = batch.seq;
+        if (batch.sent === 1 && inDoubtKept + batch.bytes <= inDoubtShare) {
+          inDoubtKept += batch.bytes;
+          continue;
+        }
         const removed = this.sql.remove.get(batch.seq)!;
         this.forget(removed);
         droppedNow += removed.readings;
-        progressed = true;
       }
-      if (!progressed || candidates.length < 64) break;
+      if (candidates.length < 64) break;
     }
-    if (droppedNow > 0) {
-      this.dropped += droppedNow;
-      this.sql.setMeta.run('dropped_readings', String(this.dropped));
-    }
+    this.dropped += droppedNow;
+    if (droppedNow > 0 || this.droppedUnsaved) this.saveDropped();
+  }
+
+  private saveDropped(): void {
+    this.sql.setMeta.run('dropped_readings', String(this.dropped));
+    this.droppedUnsaved = false;
   }
 
   private forget(batch: Sized): void {

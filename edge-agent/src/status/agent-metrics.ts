@@ -63,7 +63,7 @@ export class AgentMetrics {
     let droppedSeen = 0;
     new Counter({
       name: `${p}outbox_dropped_readings_total`,
-      help: 'Readings dropped by the outbox size/age policy over the life of the outbox',
+      help: 'Readings dropped over the life of the outbox: by its size/age policy, or because it refused writes (disk full) for too long',
       registers,
       collect() {
         // The count lives in the outbox (it survives restarts); the counter follows it.

@@ -54,4 +54,17 @@ describe('batch sender', () => {
     expect(sent).toEqual([1, 7, 6, 2, 3]);
     sender.offline();
   });
+
+  it('a batch in flight when the link drops is kept by the outbox policy: the hub may have stored it', () => {
+    const body = JSON.stringify(readings(10)).length;
+    const outbox = new Outbox(dirs.make(), { maxBytes: body * 4, maxAgeMs: 86_400_000 });
+    opened.push(outbox);
+    outbox.append('telemetry', readings(10));
+    const sender = new BatchSender(outbox, { gatewayId: 'gw', inflight: 10, ackTimeoutMs: 60_000 });
+    sender.online(() => undefined);
+    sender.offline();
+    for (let i = 0; i < 4; i++) outbox.append('telemetry', readings(10));
+    expect(outbox.next('telemetry', 10).map((b) => b.seq)).toEqual([1, 3, 4, 5]);
+    expect(outbox.stats().dropped).toBe(10);
+  });
 });

@@ -75,6 +75,8 @@ export class BatchSender {
     if (!this.publish) return;
     const batches = this.choose(this.options.inflight - this.inflight.size);
     if (batches.length === 0) return;
+    // Marked before they leave: a batch the hub may have is never dropped as if it were lost (see the outbox policy).
+    this.outbox.markSent(batches.map((batch) => batch.seq));
     const low = this.outbox.low();
     let resent = 0;
     for (const batch of batches) {

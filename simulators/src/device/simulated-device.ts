@@ -30,6 +30,7 @@ export class SimulatedDevice {
   readonly profile: DeviceProfile;
   readonly points: ReadonlyMap<string, ProfilePoint>;
   readonly writeLog: WriteRecord[] = [];
+  /** Reads answered with data (Modbus register reads, CoAP GETs). */
   reads = 0;
   private readonly signals = new Map<string, Signal>();
   private readonly held = new Map<string, { value: PointValue; raw?: unknown }>();
@@ -42,7 +43,7 @@ export class SimulatedDevice {
     const origin = clock();
     for (const [name, spec] of Object.entries(signals)) {
       if (!this.points.has(name)) throw new Error(`signal for unknown point "${name}" of profile ${profile.profile}`);
-      this.signals.set(name, createSignal(spec, origin, seed ^ hashSeed(name)));
+      this.signals.set(name, createSignal(spec, origin, seed ^ hashSeed(name), () => this.reads));
     }
   }
 

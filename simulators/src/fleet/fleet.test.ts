@@ -57,7 +57,7 @@ describe('fleet scenarios', () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).problems.map(formatProblem)).toEqual([
         'fleet.yaml:3 devices[0].count: expected an integer 1–10000, got 0',
-        'fleet.yaml:4 devices[0].signals.temperature.kind: expected one of constant, sine, random-walk, step, counter, got "sinus"',
+        'fleet.yaml:4 devices[0].signals.temperature.kind: expected one of constant, sine, random-walk, step, counter, reads, got "sinus"',
       ]);
     }
     expect(checkScenarioProfiles(parseScenario('devices: [{ profile: nope }]', 'x'), profiles).map(formatProblem)[0]).toMatch(/^devices\[0\].profile: unknown profile "nope"; known: /);

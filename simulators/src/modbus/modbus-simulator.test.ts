@@ -43,6 +43,14 @@ describe('Modbus TCP simulator', () => {
     expect(simulator.unit(1).reads).toBe(2);
   });
 
+  it('a reads signal numbers the reads it answers: every poll a new value, and the device\'s own count', async () => {
+    simulator = await startModbusSimulator({ devices: [{ unitId: 1, profile: profile('eastron-sdm120'), signals: { voltage: { kind: 'reads', start: 200 } } }] });
+    const c = await connect(simulator, 1);
+    const voltage = async () => { const { buffer } = await c.readInputRegisters(0x0000, 2); return buffer.readFloatBE(0); };
+    expect([await voltage(), await voltage(), await voltage()]).toEqual([201, 202, 203]);
+    expect(simulator.unit(1).reads).toBe(3);
+  });
+
   it('answers exception 02 for addresses the profile does not name, 0B for units it does not serve', async () => {
     simulator = await startModbusSimulator({ devices: [{ unitId: 1, profile: profile('eastron-sdm120') }] });
     const c = await connect(simulator, 1);

@@ -30,6 +30,7 @@ export const SignalSpecSchema = Type.Union([
     { kind: Type.Literal('counter'), start: Type.Optional(Type.Number()), rate: Type.Number({ expected: 'a rate per second' }) },
     { additionalProperties: false },
   ),
-], { expected: 'a signal: {kind: constant|sine|random-walk|step|counter, …}' });
+  Type.Object({ kind: Type.Literal('reads'), start: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+], { expected: 'a signal: {kind: constant|sine|random-walk|step|counter|reads, …}' });
 
 export type SignalSpec = Static<typeof SignalSpecSchema>;

@@ -17,6 +17,13 @@ describe('signals', () => {
     expect(s(1000)).toBe(100);
     expect(s(11_000)).toBe(105);
   });
+  it('reads gives each read its ordinal (after start), so every read returns a new value', () => {
+    let answered = 0;
+    const s = createSignal({ kind: 'reads', start: 100 }, 0, 1, () => answered);
+    expect(s(0)).toBe(101);
+    answered = 2;
+    expect(s(0)).toBe(103);
+  });
   it('random walk stays within bounds, moves by at most a step, and repeats with the same seed', () => {
     const walk = (seed: number) => {
       const s = createSignal({ kind: 'random-walk', start: 5, step: 1, min: 0, max: 10, every: '1s' }, 0, seed);

@@ -22,8 +22,11 @@ export function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-/** Build a signal; `origin` is when it starts (counters and steps count from there). */
-export function createSignal(spec: SignalSpec, origin: number, seed: number): Signal {
+/**
+ * Build a signal; `origin` is when it starts (counters and steps count from
+ * there); `reads` is how many reads the device has answered so far.
+ */
+export function createSignal(spec: SignalSpec, origin: number, seed: number, reads: () => number = () => 0): Signal {
   switch (spec.kind) {
     case 'constant':
       return () => spec.value;
@@ -41,6 +44,12 @@ export function createSignal(spec: SignalSpec, origin: number, seed: number): Si
     case 'counter': {
       const start = spec.start ?? 0;
       return (t) => start + (spec.rate * Math.max(0, t - origin)) / 1000;
+    }
+    case 'reads': {
+      // The ordinal of the read being answered: every read a new value, and the device's own count of what it
+      // served, so a test can tell exactly which readings reached the far end.
+      const start = spec.start ?? 0;
+      return () => start + reads() + 1;
     }
     case 'random-walk': {
       const every = parseDuration(spec.every ?? '1s');
