@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { followEvents, type AlarmEventData, type HubEvent } from '@afferent/cloud-hub';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ADMIN_TOKEN, createGateway, startAgentProcess, startHubProcess, writeAgentConfig, type AgentProcess, type HubProcess,
-} from './support/afferent-processes.js';
-import { startTcpGate, type TcpGate } from '@afferent/testkit';
-import { waitFor } from '@afferent/testkit';
+  AFFERENT_CLI, createGateway, hubPorts, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubPorts, type HubProcess,
+} from '../bench/src/stack/stack.js';
+import { runNodeProgram, startTcpGate, waitFor, type TcpGate } from '@afferent/testkit';
 
 /**
  * Alarms across real processes: a simulated meter (in this process), the
@@ -28,9 +25,21 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+interface AgentHealth {
+  backlog: { batches: number };
+  alarms: Record<string, Record<string, { since: number }>>;
+}
+
+/** GET an API path as admin; the JSON answer. */
+async function get<T>(hub: HubProcess, path: string): Promise<T> {
+  const { status, body } = await hub.api<T>(path);
+  if (status !== 200) throw new Error(`GET ${path}: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
 async function stack() {
-  const dir = mkdtempSync(join(tmpdir(), 'afferent-e2e-alarms-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const work = workDir('afferent-e2e-alarms-');
+  cleanups.push(() => work.cleanup());
   // The current swings every poll, so telemetry flows (and piles up while the hub is away); the voltage is the test's to set.
   const meter: ModbusSimulator = await startModbusSimulator({
     devices: [{ unitId: 1, profile: sdm120, signals: { current: { kind: 'sine', min: 1, max: 9, period: '4s' } } }],
@@ -40,48 +49,54 @@ async function stack() {
   const gate: TcpGate = await startTcpGate();
   cleanups.push(() => gate.close());
 
-  const hubData = join(dir, 'hub');
-  let hub = await startHub(hubData);
-  gate.open(hub.mqttPort);
-  const password = await createGateway(hub, 'gw-e2e');
-  const config = writeAgentConfig(dir, {
-    gateway: 'gw-e2e', password, hubPort: gate.port,
+  const hubData = join(work.dir, 'hub');
+  const ports = await hubPorts();
+  let hub = await startHub(hubData, ports);
+  gate.open(ports.mqtt);
+  const config = {
+    gateway: { id: 'gw-e2e' },
+    hub: { url: `mqtt://127.0.0.1:${gate.port}`, password: await createGateway(hub, 'gw-e2e') },
+    dataDir: join(work.dir, 'agent'),
+    status: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+    uplink: { batchLinger: '20ms', ackTimeout: '2s' },
     devices: [{
       id: 'meter-1', profile: 'eastron-sdm120', interval: '100ms', connection: { url: meter.url, unitId: 1 },
       // The profile waits 5 s before raising; the test need not.
       alarms: { overvoltage: { for: '0s' } },
     }],
-  });
-  let agent = await startAgent(config);
-  await waitFor('telemetry from meter-1 at the hub', async () => (await hub.get<{ lastSeen: number | null }>('/api/v1/devices/meter-1')).lastSeen);
+  };
+  let agent = await startAgent(work.dir, config);
+  await waitFor('telemetry from meter-1 at the hub', async () => (await get<{ lastSeen: number | null }>(hub, '/api/v1/devices/meter-1')).lastSeen);
 
   return {
-    meter, gate,
+    meter, gate, ports,
     get hub() { return hub; },
     get agent() { return agent; },
     async restartHub(): Promise<HubProcess> {
-      hub = await startHub(hubData);
+      hub = await startHub(hubData, ports, hub.token);
       return hub;
     },
     async restartAgent(signal: NodeJS.Signals): Promise<AgentProcess> {
       await agent.process.stop(signal);
-      agent = await startAgent(config);
+      agent = await startAgent(work.dir, config);
       return agent;
     },
+    health: () => agent.health<AgentHealth>(),
     /** Records of meter-1's overvoltage at the hub. */
-    overvoltage: async () => (await hub.get<{ alarms: Alarm[] }>('/api/v1/alarms?device=meter-1')).alarms,
-    history: async (id: number) => (await hub.get<{ history: { event: string }[] }>(`/api/v1/alarms/${id}/history`)).history.map((e) => e.event),
+    overvoltage: async () => (await get<{ alarms: Alarm[] }>(hub, '/api/v1/alarms?device=meter-1')).alarms,
+    history: async (id: number) => (await get<{ history: { event: string }[] }>(hub, `/api/v1/alarms/${id}/history`)).history.map((e) => e.event),
   };
 }
 
-async function startHub(dataDir: string): Promise<HubProcess> {
-  const hub = await startHubProcess(dataDir);
+async function startHub(dataDir: string, ports: HubPorts, token?: string): Promise<HubProcess> {
+  const hub = await startHubProcess(dataDir, ports, token !== undefined ? { token } : {});
   cleanups.push(() => hub.process.stop());
   return hub;
 }
 
-async function startAgent(config: string): Promise<AgentProcess> {
-  const agent = await startAgentProcess(config);
+async function startAgent(dir: string, config: object): Promise<AgentProcess> {
+  const agent = await startAgentProcess(dir, config);
   cleanups.push(() => agent.process.stop());
   return agent;
 }
@@ -89,7 +104,7 @@ async function startAgent(config: string): Promise<AgentProcess> {
 /** The hub's events of these types, in arrival order. */
 async function follow(hub: HubProcess, types: string): Promise<HubEvent[]> {
   const events: HubEvent[] = [];
-  const follower = await followEvents(`${hub.apiUrl}/api/v1/events?types=${types}`, ADMIN_TOKEN, (event) => events.push(event));
+  const follower = await followEvents(`${hub.apiUrl}/api/v1/events?types=${types}`, hub.token, (event) => events.push(event));
   cleanups.push(() => follower.close());
   return events;
 }
@@ -112,19 +127,47 @@ describe('alarms end to end', () => {
     expect((await s.overvoltage())[0]).toMatchObject({ state: 'cleared', raiseCount: 1 });
   }, E2E_TIMEOUT);
 
+  it('an operator sees the active alarm and acknowledges it with the afferent CLI; a second ack is refused', async () => {
+    const s = await stack();
+    s.meter.unit(1).set('voltage', 259);
+    const [record] = await waitFor('the alarm at the hub', async () => {
+      const alarms = await s.overvoltage();
+      return alarms.length === 1 ? alarms : undefined;
+    });
+    const env = { AFFERENT_URL: s.hub.apiUrl, AFFERENT_TOKEN: s.hub.token };
+
+    const listed = await runNodeProgram(AFFERENT_CLI, ['alarms', '--state', 'active', '--device', 'meter-1'], env);
+    expect(listed.code).toBe(0);
+    const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ALARM\s+SEVERITY\s+STATE\s+DEVICE\s+NAME\s+LAST RAISED\s+MESSAGE$/);
+    expect(row).toMatch(new RegExp(`^${record!.id}\\s+\\w+\\s+active, unacked\\s+meter-1\\s+overvoltage\\s`));
+    expect(rest).toEqual([]);
+
+    const acked = await runNodeProgram(AFFERENT_CLI, ['ack', String(record!.id), '--comment', 'crew on the way'], env);
+    expect(acked).toMatchObject({ code: 0, stdout: `alarm ${record!.id} (overvoltage on meter-1) acknowledged by AFFERENT_ADMIN_TOKEN\n` });
+    const again = await runNodeProgram(AFFERENT_CLI, ['ack', String(record!.id)], env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already acknowledged/);
+
+    const json = await runNodeProgram(AFFERENT_CLI, ['alarms', '--state', 'acknowledged', '--json'], env);
+    expect(JSON.parse(json.stdout).alarms).toEqual([expect.objectContaining({ id: record!.id, state: 'active', acknowledged: true, ackedBy: 'AFFERENT_ADMIN_TOKEN' })]);
+    const history = await get<{ history: { event: string; comment?: string }[] }>(s.hub, `/api/v1/alarms/${record!.id}/history`);
+    expect(history.history.at(-1)).toMatchObject({ event: 'acked', comment: 'crew on the way' });
+  }, E2E_TIMEOUT);
+
   it('raises at the edge while the hub is down, and the alarm reaches the returning hub before the older telemetry backlog', async () => {
     const s = await stack();
     // New connections wait at the gate, then the hub dies: the agent keeps polling into its outbox.
     s.gate.hold();
     await s.hub.process.stop('SIGKILL');
-    await waitFor('a telemetry backlog at the edge', async () => (await s.agent.health()).backlog.batches >= 5);
+    await waitFor('a telemetry backlog at the edge', async () => (await s.health()).backlog.batches >= 5);
     s.meter.unit(1).set('voltage', 262);
-    const active = await waitFor('the alarm active at the edge', async () => (await s.agent.health()).alarms['meter-1']?.overvoltage);
-    await waitFor('telemetry after the raise in the backlog too', async () => (await s.agent.health()).backlog.batches >= 10);
+    const active = await waitFor('the alarm active at the edge', async () => (await s.health()).alarms['meter-1']?.overvoltage);
+    await waitFor('telemetry after the raise in the backlog too', async () => (await s.health()).backlog.batches >= 10);
 
     const hub = await s.restartHub();
     const events = await follow(hub, 'alarm,telemetry');
-    s.gate.open(hub.mqttPort);
+    s.gate.open(s.ports.mqtt);
     await waitFor('the backlog up to after the raise at the hub', () => events.some((e) => e.type === 'telemetry' && (e.data as TelemetryEventData).t > active.since), 60_000);
 
     const kinds = events.map((e) => e.type);
@@ -150,10 +193,10 @@ describe('alarms end to end', () => {
     // Killed, not stopped: the active state must come from what the outbox committed.
     const restartedAt = Date.now();
     const agent = await s.restartAgent('SIGKILL');
-    expect((await agent.health()).alarms['meter-1']?.overvoltage).toBeDefined();
+    expect((await agent.health<AgentHealth>()).alarms['meter-1']?.overvoltage).toBeDefined();
     // Alarms are sent ahead of telemetry: once readings sampled after the restart are stored, a second raise would have been too.
     await waitFor('readings sampled after the restart at the hub', async () =>
-      ((await s.hub.get<{ lastSeen: number | null }>('/api/v1/devices/meter-1')).lastSeen ?? 0) > restartedAt + 1000);
+      ((await get<{ lastSeen: number | null }>(s.hub, '/api/v1/devices/meter-1')).lastSeen ?? 0) > restartedAt + 1000);
     expect(await s.overvoltage()).toEqual([expect.objectContaining({ id: record!.id, state: 'active', raiseCount: 1 })]);
     expect(await s.history(record!.id)).toEqual(['raised']);
 

@@ -1,20 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { AFFERENT_CLI as AFFERENT, AGENT_CLI as AGENT, HUB_CLI as HUB } from '../../bench/src/stack/stack.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '@afferent/cloud-hub';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
-import { provisionGateway, startProcess, type RunningProcess } from '@afferent/testkit';
+import { provisionGateway, runNodeProgram, startProcess, type ProgramRun, type RunningProcess } from '@afferent/testkit';
 import { waitFor } from '@afferent/testkit';
 
-/** The compiled programs, as an operator runs them (`npx tsc -b` first). */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HUB = join(ROOT, 'cloud-hub/dist/cli.js');
-const AGENT = join(ROOT, 'edge-agent/dist/cli.js');
-const AFFERENT = join(ROOT, 'cloud-hub/dist/operator-cli.js');
 const ADMIN = 'operator-cli-admin-token-0123456789abcdef';
 
 let dir: string;
@@ -23,12 +17,9 @@ const processes: RunningProcess[] = [];
 let api = '';
 const tokens = { operator: '', viewer: '' };
 
-/** Run `afferent` to the end. */
-function afferent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [AFFERENT, ...args], { env: { ...process.env, AFFERENT_URL: api, AFFERENT_TOKEN: tokens.operator, ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
+/** Run `afferent` to the end, as the operator unless the environment says otherwise. */
+function afferent(args: string[], env: Record<string, string> = {}): Promise<ProgramRun> {
+  return runNodeProgram(AFFERENT, args, { AFFERENT_URL: api, AFFERENT_TOKEN: tokens.operator, ...env });
 }
 
 beforeAll(async () => {

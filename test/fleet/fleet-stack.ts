@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort } from '@afferent/simulators';
-import { startProcess, type RunningProcess } from '@afferent/testkit';
+import { AFFERENT_CLI, AGENT_CLI, HUB_CLI } from '../../bench/src/stack/stack.js';
+import { runNodeProgram, startProcess, type ProgramRun, type RunningProcess } from '@afferent/testkit';
+
+export { AFFERENT_CLI, AGENT_CLI, HUB_CLI };
 
 /**
  * A hub with TLS and agents provisioned against it, all as the compiled CLIs
@@ -13,29 +14,11 @@ import { startProcess, type RunningProcess } from '@afferent/testkit';
  * `cloud-hub run` with a `tls` section, `edge-agent provision`, `edge-agent run`.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const HUB_CLI = join(ROOT, 'cloud-hub/dist/cli.js');
-export const AGENT_CLI = join(ROOT, 'edge-agent/dist/cli.js');
-export const AFFERENT_CLI = join(ROOT, 'cloud-hub/dist/operator-cli.js');
 export const ADMIN_TOKEN = 'fleet-e2e-admin-token-0123456789abcdef';
-
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a compiled CLI to the end. */
-export function runCli(script: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
-}
 
 /** `cloud-hub certs generate` into `dir`: the files and the CA's fingerprint. */
 export async function generateCerts(dir: string): Promise<{ ca: string; cert: string; key: string; caPem: string; fingerprint: string }> {
-  const run = await runCli(HUB_CLI, ['certs', 'generate', '--out', dir, '--host', '127.0.0.1', '--host', 'localhost']);
+  const run = await runNodeProgram(HUB_CLI, ['certs', 'generate', '--out', dir, '--host', '127.0.0.1', '--host', 'localhost']);
   if (run.code !== 0) throw new Error(`certs generate: ${run.stderr}`);
   const ca = join(dir, 'ca.crt');
   return { ca, cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), caPem: readFileSync(ca, 'utf8'), fingerprint: /fingerprint \(SHA-256\): (\w+)/.exec(run.stdout)![1]! };
@@ -108,8 +91,8 @@ export function httpsJson<T>(url: string, options: { method: string; body?: obje
 }
 
 /** `edge-agent provision` for a gateway's folder: credentials in `dir/data`, config `dir/agent.yaml`. */
-export function provision(hub: TlsHub, token: string, dir: string): Promise<CliRun> {
-  return runCli(AGENT_CLI, ['provision', '--hub', hub.apiUrl, '--token', token, '--config', join(dir, 'agent.yaml'), '--data', join(dir, 'data')]);
+export function provision(hub: TlsHub, token: string, dir: string): Promise<ProgramRun> {
+  return runNodeProgram(AGENT_CLI, ['provision', '--hub', hub.apiUrl, '--token', token, '--config', join(dir, 'agent.yaml'), '--data', join(dir, 'data')]);
 }
 
 /** The agent's configuration before provisioning: what a field engineer writes (devices, status port); provisioning adds the rest. */

@@ -5,8 +5,8 @@ import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
-import { waitFor } from '@afferent/testkit';
-import { AFFERENT_CLI, provision, runAgent, runCli, startTlsHub, writeDevices, type AgentRun, type TlsHub } from './fleet-stack.js';
+import { runNodeProgram, waitFor } from '@afferent/testkit';
+import { AFFERENT_CLI, provision, runAgent, startTlsHub, writeDevices, type AgentRun, type TlsHub } from './fleet-stack.js';
 
 /**
  * Remote configuration end to end: devices pushed through the hub's API (and
@@ -60,7 +60,7 @@ describe('remote configuration', () => {
     // th-1 changed, th-2 removed, th-3 and th-4 added by one template.
     const template = { for: { n: '3-4' }, id: 'th-{n}', profile: 'xy-md02', interval: '200ms', connection: { url: sim.url, unitId: '{n}' }, labels: { bus: 'b' } };
     writeFileSync(join(dir, 'v1.yaml'), stringify({ devices: [sensor(1, { interval: '300ms' }), template] }));
-    const pushed = await runCli(AFFERENT_CLI, ['config', 'push', 'gw-e2e', join(dir, 'v1.yaml')], hub.cliEnv);
+    const pushed = await runNodeProgram(AFFERENT_CLI, ['config', 'push', 'gw-e2e', join(dir, 'v1.yaml')], hub.cliEnv);
     expect(pushed).toMatchObject({ code: 0, stdout: 'gw-e2e: config v1 stored (3 devices)\ngw-e2e: v1 applied\n' });
     expect(await running(agent)).toEqual(['th-1', 'th-3', 'th-4']);
     expect(await config(hub)).toMatchObject({ desired: { version: 1, deviceCount: 3 }, reported: { applied: 1 }, sync: 'in-sync' });
@@ -74,7 +74,7 @@ describe('remote configuration', () => {
     // The hub cannot know that a password file is missing on the gateway; the agent refuses the config.
     const plug = { id: 'plug-1', profile: 'tasmota-smart-plug', connection: { url: 'mqtt://127.0.0.1:1', base: 'plug1', passwordFile: '/nonexistent/plug-secret' } };
     writeFileSync(join(dir, 'v2.yaml'), stringify({ devices: [sensor(1), plug] }));
-    const refused = await runCli(AFFERENT_CLI, ['config', 'push', 'gw-e2e', join(dir, 'v2.yaml')], hub.cliEnv);
+    const refused = await runNodeProgram(AFFERENT_CLI, ['config', 'push', 'gw-e2e', join(dir, 'v2.yaml')], hub.cliEnv);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('gw-e2e: v2 rejected, still running v1:\ndevices[1].connection.passwordFile: cannot read /nonexistent/plug-secret: it does not exist');
     expect(await config(hub)).toMatchObject({
@@ -88,8 +88,8 @@ describe('remote configuration', () => {
 
     // Health arrives with the gateway's next status (every 10 s): the new devices were not read yet at the last one.
     await waitFor('the fleet view to show the three devices well', async () =>
-      /^gw-e2e +online .* 3\/3 ok .* v2 rejected \(runs v1\)$/m.test((await runCli(AFFERENT_CLI, ['fleet'], hub.cliEnv)).stdout), 30_000);
-    const got = await runCli(AFFERENT_CLI, ['config', 'get', 'gw-e2e'], hub.cliEnv);
+      /^gw-e2e +online .* 3\/3 ok .* v2 rejected \(runs v1\)$/m.test((await runNodeProgram(AFFERENT_CLI, ['fleet'], hub.cliEnv)).stdout), 30_000);
+    const got = await runNodeProgram(AFFERENT_CLI, ['config', 'get', 'gw-e2e'], hub.cliEnv);
     expect(parse(got.stdout)).toEqual({ devices: [sensor(1), plug] });
     expect(got.stderr).toMatch(/^gw-e2e: desired v2 \(2 devices\) by AFFERENT_ADMIN_TOKEN at .*; rejected: .*; the gateway runs v1$/m);
   }, 60_000);

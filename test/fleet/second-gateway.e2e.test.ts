@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, waitFor, type RunningProcess } from '@afferent/testkit';
-import { AFFERENT_CLI, AGENT_CLI, runAgent, runCli, writeDevices, type AgentRun } from './fleet-stack.js';
+import { runNodeProgram, startProcess, waitFor, type RunningProcess } from '@afferent/testkit';
+import { AFFERENT_CLI, AGENT_CLI, runAgent, writeDevices, type AgentRun } from './fleet-stack.js';
 
 /**
  * The issue's "done when": against the hub `npm start` runs (scripts/demo.mjs,
@@ -38,7 +38,7 @@ afterAll(async () => {
 describe('the running demo hub', () => {
   it('takes a second gateway provisioned in one command, and shows its devices in the fleet view', async () => {
     expect(env.AFFERENT_URL).toMatch(/^https:\/\//);
-    const created = await runCli(AFFERENT_CLI, ['gateways', 'create', 'gw-2', '--name', 'Second gateway', '--label', 'site=north'], env);
+    const created = await runNodeProgram(AFFERENT_CLI, ['gateways', 'create', 'gw-2', '--name', 'Second gateway', '--label', 'site=north'], env);
     expect(created.code).toBe(0);
     const command = /^ {2}(edge-agent provision --hub \S+ --token \S+) --config \S+$/m.exec(created.stdout)?.[1];
     expect(command).toBeDefined();
@@ -50,17 +50,17 @@ describe('the running demo hub', () => {
     mkdirSync(gateway);
     writeDevices(gateway, [{ ...meter, id: 'north-meter-1' }]);
     const [, ...args] = command!.split(' ');
-    const provisioned = await runCli(AGENT_CLI, [...args, '--config', join(gateway, 'agent.yaml'), '--data', join(gateway, 'data')]);
+    const provisioned = await runNodeProgram(AGENT_CLI, [...args, '--config', join(gateway, 'agent.yaml'), '--data', join(gateway, 'data')]);
     expect(provisioned).toMatchObject({ code: 0, stdout: expect.stringContaining('provisioned gateway gw-2') });
 
     agent = await runAgent(gateway);
     // Both gateways well: the second one does not disturb the demo's own (all its devices reachable).
     const demoWell = new RegExp(`^demo-gw +online .* ${devices.length}/${devices.length} ok `, 'm');
     await waitFor('gw-2 with its device, and demo-gw with all of its, well in the fleet view', async () => {
-      const { stdout } = await runCli(AFFERENT_CLI, ['fleet'], env);
+      const { stdout } = await runNodeProgram(AFFERENT_CLI, ['fleet'], env);
       return /^gw-2 +online .* 1\/1 ok /m.test(stdout) && demoWell.test(stdout) ? stdout : undefined;
     }, 40_000);
-    const one = await runCli(AFFERENT_CLI, ['gateway', 'gw-2'], env);
+    const one = await runNodeProgram(AFFERENT_CLI, ['gateway', 'gw-2'], env);
     expect(one.stdout).toMatch(/^gw-2 \(Second gateway\): online/);
     expect(one.stdout).toMatch(/^north-meter-1 +yes /m);
   }, 90_000);

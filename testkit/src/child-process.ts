@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
 /** A process started by a test: its output is kept for the failure message. */
@@ -60,4 +60,19 @@ export function startProcess(command: string, args: string[], options: { env?: N
       return code;
     },
   };
+}
+
+/** What a program run to its end printed, and how it exited. */
+export interface ProgramRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a compiled Node program (one of the CLIs) to its end, with extra environment; never rejects, the exit code says. */
+export function runNodeProgram(script: string, args: string[], env: Record<string, string | undefined> = {}): Promise<ProgramRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
 }

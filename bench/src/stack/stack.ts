@@ -13,6 +13,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const HUB_CLI = join(ROOT, 'cloud-hub/dist/cli.js');
 export const AGENT_CLI = join(ROOT, 'edge-agent/dist/cli.js');
 export const SIM_CLI = join(ROOT, 'simulators/dist/cli.js');
+export const AFFERENT_CLI = join(ROOT, 'cloud-hub/dist/operator-cli.js');
 /** Profiles made for benchmarks and tests (`bench/profiles`). */
 export const BENCH_PROFILES = join(ROOT, 'bench/profiles');
 
