@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { followEvents, type AlarmEventData } from '@afferent/cloud-hub';
 import { loadProfileFile, loadProfileLibrary, type DeviceProfile } from '@afferent/device-profiles';
 import { startFleet, type Fleet, type SignalSpec } from '@afferent/simulators';
-import { provisionGateway } from '@afferent/testkit';
-import { stringify } from 'yaml';
-import { spawnReady, type ReadyChild } from './support/child.js';
+import { BENCH_PROFILES as PROFILES, createGateway, hubPorts, startAgentProcess, startHubProcess, workDir, type HubProcess } from './stack/stack.js';
 import type { BenchResult } from './suite.js';
 
 /**
@@ -28,10 +24,6 @@ import type { BenchResult } from './suite.js';
  * stored at the hub (poll wait, read, agent, uplink, hub commit), and stored
  * → on the stream.
  */
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const PROFILES = fileURLToPath(new URL('../profiles/', import.meta.url));
-const TOKEN = 'bench-admin-token-0123456789abcdef';
 
 export interface AlarmLatencyOptions {
   alarms?: number;
@@ -71,16 +63,15 @@ function signals(profile: DeviceProfile): Record<string, SignalSpec> {
     : { kind: 'sine', min: 0, max: 1000, period: `${7 + i}s`, phase: i / 20 }]));
 }
 
-async function pointsIngested(apiUrl: string): Promise<number> {
-  const text = await (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-  return Number(/^afferent_hub_points_ingested_total (\S+)$/m.exec(text)?.[1] ?? 0);
+async function pointsIngested(hub: HubProcess): Promise<number> {
+  return (await hub.metric('afferent_hub_points_ingested_total')) || 0;
 }
 
 export async function run(options: AlarmLatencyOptions = {}): Promise<AlarmLatencyResult> {
   const { alarms = 100, devices = 100, hz = 10 } = options;
   const pollMs = Math.round(1000 / hz);
-  const dir = mkdtempSync(join(tmpdir(), 'afferent-bench-alarms-'));
-  const stops: (() => Promise<void>)[] = [];
+  const work = workDir('afferent-bench-alarms-');
+  const stops: (() => Promise<unknown>)[] = [];
   try {
     const profile = loadProfileFile(join(PROFILES, 'bench-meter-20.yaml'));
     const profiles = new Map([...loadProfileLibrary().profiles, [profile.profile, profile]]);
@@ -89,25 +80,17 @@ export async function run(options: AlarmLatencyOptions = {}): Promise<AlarmLaten
     }, profiles);
     stops.push(() => fleet.close());
 
-    writeFileSync(join(dir, 'hub.yaml'), stringify({
-      http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, dataDir: join(dir, 'hub'), profileDirs: [PROFILES], logLevel: 'warn',
-    }));
-    const hub: ReadyChild = await spawnReady(join(root, 'cloud-hub/dist/cli.js'), ['run', '--config', join(dir, 'hub.yaml')],
-      /afferent hub ready: api (\S+) mqtt (\S+)/, { AFFERENT_ADMIN_TOKEN: TOKEN });
-    stops.push(() => hub.stop());
-    const [, apiUrl, mqttUrl] = hub.ready as [string, string, string];
-    const mqtt = await provisionGateway(apiUrl, TOKEN, 'bench-gw');
-
-    writeFileSync(join(dir, 'agent.yaml'), stringify({
-      gateway: { id: 'bench-gw' }, hub: { url: mqttUrl, password: mqtt.password }, dataDir: join(dir, 'agent'),
+    const hub = await startHubProcess(join(work.dir, 'hub'), await hubPorts(), { config: { profileDirs: [PROFILES] } });
+    stops.push(() => hub.process.stop());
+    const agent = await startAgentProcess(work.dir, {
+      gateway: { id: 'bench-gw' }, hub: { url: hub.mqttUrl, password: await createGateway(hub, 'bench-gw') }, dataDir: join(work.dir, 'agent'),
       profileDirs: [PROFILES], status: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', devices: fleet.agentDevices(`${pollMs}ms`),
-    }));
-    const agent = await spawnReady(join(root, 'edge-agent/dist/cli.js'), ['run', '--config', join(dir, 'agent.yaml')], /afferent agent ready/);
-    stops.push(() => agent.stop());
+    });
+    stops.push(() => agent.process.stop());
 
     interface Arrival { at: number; wallClock: number; received: number }
     const waiters = new Map<string, (arrival: Arrival) => void>();
-    const follower = await followEvents(`${apiUrl}/api/v1/events?types=alarm`, TOKEN, (event) => {
+    const follower = await followEvents(`${hub.apiUrl}/api/v1/events?types=alarm`, hub.token, (event) => {
       const { transition } = event.data as AlarmEventData;
       waiters.get(`${event.device}:${transition.event}`)?.({ at: performance.now(), wallClock: Date.now(), received: transition.received });
     });
@@ -122,8 +105,8 @@ export async function run(options: AlarmLatencyOptions = {}): Promise<AlarmLaten
     });
 
     // Warm up: every device polled and its series created before anything is timed.
-    while ((await pointsIngested(apiUrl)) < devices * profile.points.length * 3) await new Promise((r) => setTimeout(r, 200));
-    const started = { at: performance.now(), points: await pointsIngested(apiUrl) };
+    while ((await pointsIngested(hub)) < devices * profile.points.length * 3) await new Promise((r) => setTimeout(r, 200));
+    const started = { at: performance.now(), points: await pointsIngested(hub) };
     const total: number[] = [];
     const toHub: number[] = [];
     const toStream: number[] = [];
@@ -141,7 +124,7 @@ export async function run(options: AlarmLatencyOptions = {}): Promise<AlarmLaten
       await cleared;
     }
     const seconds = (performance.now() - started.at) / 1000;
-    const background = ((await pointsIngested(apiUrl)) - started.points) / seconds;
+    const background = ((await pointsIngested(hub)) - started.points) / seconds;
 
     return {
       alarms, devices, pointsPerDevice: profile.points.length, pollMs, backgroundPointsPerSecond: Math.round(background),
@@ -149,7 +132,7 @@ export async function run(options: AlarmLatencyOptions = {}): Promise<AlarmLaten
     };
   } finally {
     for (const stop of stops.reverse()) await stop();
-    rmSync(dir, { recursive: true, force: true });
+    work.cleanup();
   }
 }
 

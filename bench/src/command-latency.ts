@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { provisionGateway } from '@afferent/testkit';
-import { parse, stringify } from 'yaml';
+import { pathToFileURL } from 'node:url';
+import { followEvents } from '@afferent/cloud-hub';
+import { createGateway, hubPorts, startAgentProcess, startHubProcess, startSimulatorProcess, workDir } from './stack/stack.js';
 
 /**
  * Command latency: `node bench/dist/command-latency.js [sequential] [rounds] [devices]`.
@@ -25,8 +22,6 @@ import { parse, stringify } from 'yaml';
  */
 
 const TARGET_P99_MS = 50;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TOKEN = 'bench-command-latency-admin-token-0123';
 const FINAL = ['succeeded', 'failed', 'rejected', 'expired', 'timed-out', 'cancelled'];
 
 export interface LatencyFigures {
@@ -50,68 +45,25 @@ function figures(samples: number[]): LatencyFigures {
   return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
 }
 
-/** Start a compiled program; resolves with the first match of `ready` in its output. */
-async function startReady(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [join(ROOT, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let output = '';
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const check = () => {
-      const found = ready.exec(output);
-      if (found) resolve(found);
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
-  });
-  // From here on the output is drained (a full pipe would stall the program) and dropped.
-  child.stdout!.removeAllListeners('data').resume();
-  child.stderr!.removeAllListeners('data').resume();
-  return { child, match };
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 /** Commands as an operator's client sends them; each resolves with its latency when the event stream says it succeeded. */
-async function commander(api: string) {
+async function commander(api: string, token: string) {
   const outcomes = new Map<string, { status: string; error?: string; at: number }>();
   const waiting = new Map<string, (outcome: { status: string; error?: string; at: number }) => void>();
-  const stream = new AbortController();
-  const response = await fetch(`${api}/api/v1/events?types=command`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: stream.signal });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
-    let text = '';
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      text += value;
-      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
-        const data = /^data: (.*)$/m.exec(text.slice(0, end))?.[1];
-        text = text.slice(end + 2);
-        const record = data ? (JSON.parse(data) as { data: { id: string; status: string; error?: string } }).data : undefined;
-        if (!record || !FINAL.includes(record.status)) continue;
-        const outcome = { status: record.status, ...(record.error ? { error: record.error } : {}), at: performance.now() };
-        // The stream can be read before the POST's answer: keep the outcome until it is asked for.
-        const resolve = waiting.get(record.id);
-        if (resolve) resolve(outcome);
-        else outcomes.set(record.id, outcome);
-      }
-    }
-  })();
+  const stream = await followEvents(`${api}/api/v1/events?types=command`, token, (event) => {
+    const record = event.data as { id: string; status: string; error?: string };
+    if (!FINAL.includes(record.status)) return;
+    const outcome = { status: record.status, ...(record.error ? { error: record.error } : {}), at: performance.now() };
+    // The stream can be read before the POST's answer: keep the outcome until it is asked for.
+    const resolve = waiting.get(record.id);
+    if (resolve) resolve(outcome);
+    else outcomes.set(record.id, outcome);
+  });
   let value = 0;
   const send = async (device: string): Promise<number> => {
     const started = performance.now();
     const posted = await fetch(`${api}/api/v1/devices/${device}/commands`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       // A different value each time: every command is a real change at the device.
       body: JSON.stringify({ write: { temperature_correction: (value++ % 100) / 10 } }),
     });
@@ -123,38 +75,33 @@ async function commander(api: string) {
     if (outcome.status !== 'succeeded') throw new Error(`command ${id} ${outcome.status}: ${outcome.error}`);
     return outcome.at - started;
   };
-  return { send, close: () => stream.abort() };
+  return { send, close: () => stream.close() };
 }
 
 export async function run(sequential = 200, rounds = 5, deviceCount = 100): Promise<CommandLatencyResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'afferent-bench-cmd-'));
-  const children: ChildProcess[] = [];
+  const work = workDir('afferent-bench-cmd-');
+  const stops: (() => Promise<unknown>)[] = [];
   let client: Awaited<ReturnType<typeof commander>> | undefined;
   try {
-    writeFileSync(join(dir, 'hub.yaml'), stringify({ http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, dataDir: 'hub', logLevel: 'warn' }));
-    const hub = await startReady('cloud-hub/dist/cli.js', ['run', '--config', join(dir, 'hub.yaml')],
-      /afferent hub ready: api (\S+) mqtt (\S+)/, { AFFERENT_ADMIN_TOKEN: TOKEN });
-    children.push(hub.child);
-    const [, api, mqtt] = hub.match;
-    const credentials = await provisionGateway(api!, TOKEN, 'bench-gw');
-
+    const hub = await startHubProcess(join(work.dir, 'hub'), await hubPorts());
+    stops.push(() => hub.process.stop());
+    const password = await createGateway(hub, 'bench-gw');
     // One device per port: Modbus TCP devices on a LAN each have their own address and connection.
-    writeFileSync(join(dir, 'scenario.yaml'), stringify({ devices: [{ profile: 'xy-md02', count: deviceCount, unitsPerPort: 1, idPrefix: 'th' }] }));
-    const sims = await startReady('simulators/dist/cli.js', ['run', join(dir, 'scenario.yaml'), '--agent-devices', join(dir, 'devices.yaml')], /afferent-sim ready/);
-    children.push(sims.child);
-    const { devices } = parse(readFileSync(join(dir, 'devices.yaml'), 'utf8')) as { devices: { id: string }[] };
-    writeFileSync(join(dir, 'agent.yaml'), stringify({
-      gateway: { id: 'bench-gw' }, hub: { url: mqtt, password: credentials.password }, dataDir: join(dir, 'agent'),
-      status: { port: 0 }, logLevel: 'warn', devices: devices.map((d) => ({ ...d, interval: '1s' })),
-    }));
-    children.push((await startReady('edge-agent/dist/cli.js', ['run', '--config', join(dir, 'agent.yaml')], /afferent agent ready/)).child);
+    const sims = await startSimulatorProcess(work.dir, { devices: [{ profile: 'xy-md02', count: deviceCount, unitsPerPort: 1, idPrefix: 'th' }] });
+    stops.push(() => sims.process.stop());
+    const devices = sims.devices as { id: string }[];
+    const agent = await startAgentProcess(work.dir, {
+      gateway: { id: 'bench-gw' }, hub: { url: hub.mqttUrl, password }, dataDir: join(work.dir, 'agent'),
+      status: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', devices: devices.map((d) => ({ ...d, interval: '1s' })),
+    });
+    stops.push(() => agent.process.stop());
 
-    client = await commander(api!);
+    const api = hub.apiUrl;
+    client = await commander(api, hub.token);
     const ids = devices.map((d) => d.id);
     // Until the gateway has connected and sent its inventory, a write is refused: warm up through that.
     for (let tries = 0; ; tries++) {
-      const known = await fetch(`${api}/api/v1/devices/${ids.at(-1)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      if (known.ok) break;
+      if ((await hub.api(`/api/v1/devices/${ids.at(-1)}`)).status === 200) break;
       if (tries > 400) throw new Error('the agent\'s devices never reached the hub');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -182,8 +129,8 @@ export async function run(sequential = 200, rounds = 5, deviceCount = 100): Prom
     };
   } finally {
     client?.close();
-    for (const child of children.reverse()) await stop(child);
-    rmSync(dir, { recursive: true, force: true });
+    for (const stop of stops.reverse()) await stop();
+    work.cleanup();
   }
 }
 
