@@ -1,13 +1,14 @@
-import { fmt, type BenchResult, type BenchRow } from './suite.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { freePort } from '@afferent/simulators';
+import { waitFor } from '@afferent/testkit';
 import {
   createLogger, HubMetrics, InfluxTimeseriesStore, SqliteTimeseriesStore, type Sample, type TimeseriesStore,
 } from '@afferent/cloud-hub';
+import { fmt, type BenchResult, type BenchRow } from './suite.js';
 
 /**
  * Time series benchmarks: `node bench/dist/timeseries.js`.
@@ -55,29 +56,13 @@ async function ingest(store: TimeseriesStore, shape: Shape, settle: () => Promis
   return { write: points / ((written - started) / 1000), settled: points / ((settled - started) / 1000) };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitUntil(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function influxPath(dir: string, shape: Shape): Promise<{ write: number; settled: number }> {
   const port = await freePort();
   const vm = spawn('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, `vm-${shape.devices}`)}`,
     '-retentionPeriod=1', '-loggerLevel=ERROR'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntil(async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true, 'victoria-metrics', 20_000);
+    await waitFor('victoria-metrics', async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true, 20_000, 20);
     const store = new InfluxTimeseriesStore(join(dir, `influx-${shape.devices}.db`), {
       target: { url, org: 'bench', bucket: 'bench', token: 'bench', timeoutMs: 10_000 },
       tagsOf: (device) => ({ measurement: 'bench', tags: { device, gateway: 'gw' } }),
@@ -85,7 +70,7 @@ async function influxPath(dir: string, shape: Shape): Promise<{ write: number; s
       metrics: new HubMetrics().registry, logger: createLogger('silent'),
     });
     try {
-      return await ingest(store, shape, () => waitUntil(() => store.spillStats().rows === 0, 'the spill queue to drain'));
+      return await ingest(store, shape, async () => { await waitFor('the spill queue to drain', () => store.spillStats().rows === 0, 120_000, 20); });
     } finally {
       await store.close();
     }
