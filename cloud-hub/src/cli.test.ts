@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type CliProcess } from './test-support/cli-process.js';
-import { waitFor } from './test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 const READY = /^afferent hub ready: api (http:\/\/127\.0\.0\.1:\d+) mqtt (mqtt:\/\/127\.0\.0\.1:\d+)$/;
 
@@ -68,7 +68,7 @@ describe('cloud-hub CLI', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: provisioning.token }),
     });
     const { mqtt } = (await exchanged.json()) as { mqtt: { password: string } };
-    await waitFor(() => hub.stdout.some((l) => l.includes('gateway provisioned')), 'the provisioning logged');
+    await waitFor('the provisioning logged', () => hub.stdout.some((l) => l.includes('gateway provisioned')));
     const secrets = [mqtt.password, provisioning.token.split('.')[0]!, token];
     expect(hub.stdout.some((l) => secrets.some((secret) => l.includes(secret)))).toBe(false);
   });

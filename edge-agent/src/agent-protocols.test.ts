@@ -9,7 +9,7 @@ import type { HealthReport } from './status/status-server.js';
 import { startBroker } from './test-support/mqtt-broker.js';
 import { tempDirs } from './test-support/temp-dir.js';
 import { startTestHub, type TestHub } from './test-support/test-hub.js';
-import { waitFor } from './test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 const profiles = loadProfileLibrary().profiles;
 const dirs = tempDirs();
@@ -55,18 +55,18 @@ devices:
     const agent = await startAgent(loadAgentConfig(join(dir, 'agent.yaml')));
     cleanups.push(() => agent.stop());
 
-    await waitFor(() => latest(hub, 'th-1', 'temperature') === 21.5 && latest(hub, 'boiler-1', 'drum_level') === 480
+    await waitFor('readings from every device', () => latest(hub, 'th-1', 'temperature') === 21.5 && latest(hub, 'boiler-1', 'drum_level') === 480
       && latest(hub, 'boiler-1', 'operating_hours') === 0 && latest(hub, 'env-1', 'temperature') === 19.25
-      && latest(hub, 'env-1', 'battery') === 0 && latest(hub, 'plug-1', 'power') === 75, { what: 'readings from every device', timeout: 20_000 });
+      && latest(hub, 'env-1', 'battery') === 0 && latest(hub, 'plug-1', 'power') === 75, 20_000);
 
     // Pushed values reach the alarms too: a drum level above 750 for 2 s is critical.
     opcua.device().set('drum_level', 760);
     coap.device().set('temperature', 24.5);
-    await waitFor(() => latest(hub, 'boiler-1', 'drum_level') === 760 && latest(hub, 'env-1', 'temperature') === 24.5, { what: 'pushed changes' });
-    const health = await waitFor(async () => {
+    await waitFor('pushed changes', () => latest(hub, 'boiler-1', 'drum_level') === 760 && latest(hub, 'env-1', 'temperature') === 24.5);
+    const health = await waitFor('every device reachable and the alarm raised', async () => {
       const report = (await (await fetch(`${agent.statusUrl}/healthz`)).json()) as HealthReport;
       return Object.values(report.devices).every((d) => d.reachable) && report.alarms['boiler-1']?.drum_level_high ? report : undefined;
-    }, { what: 'every device reachable and the alarm raised', timeout: 15_000 });
+    }, 15_000);
     expect(Object.keys(health.devices).sort()).toEqual(['boiler-1', 'env-1', 'plug-1', 'th-1']);
   });
 });

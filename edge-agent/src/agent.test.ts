@@ -9,7 +9,7 @@ import type { HealthReport } from './status/status-server.js';
 import { startBroker, type TestBroker } from './test-support/mqtt-broker.js';
 import { tempDirs } from './test-support/temp-dir.js';
 import { startTestHub, type TestHub } from './test-support/test-hub.js';
-import { waitFor } from './test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 const library = loadProfileLibrary();
 const dirs = tempDirs();
@@ -80,15 +80,14 @@ describe('the agent, end to end on loopback', () => {
     const sims = await field();
     const running = await agent(b.url, sims);
     expect(running.devices).toBe(3);
-    await waitFor(() => latest(h, 'meter-1', 'voltage') === 230.1 && latest(h, 'th-1', 'temperature') === 21.5 && latest(h, 'io-1', 'di3') === true,
-      { what: 'readings from every device at the hub' });
+    await waitFor('readings from every device at the hub', () => latest(h, 'meter-1', 'voltage') === 230.1 && latest(h, 'th-1', 'temperature') === 21.5 && latest(h, 'io-1', 'di3') === true);
     sims.meters.unit(2).set('temperature', 22.5);
-    await waitFor(() => latest(h, 'th-1', 'temperature') === 22.5, { what: 'a change to arrive' });
+    await waitFor('a change to arrive', () => latest(h, 'th-1', 'temperature') === 22.5);
 
-    const health = await waitFor(async () => {
+    const health = await waitFor('a healthy report', async () => {
       const report = await healthOf(running);
       return report.uplink.connected && Object.values(report.devices).every((d) => d.reachable) ? report : undefined;
-    }, { what: 'a healthy report' });
+    });
     expect(health).toMatchObject({ ok: true, gateway: 'gw-it' });
     expect(Object.keys(health.devices).sort()).toEqual(['io-1', 'meter-1', 'th-1']);
     expect(health.devices['meter-1']).toMatchObject({ reachable: true, readErrors: 0, latencyMs: expect.any(Number), lastRead: expect.any(Number) });
@@ -106,15 +105,14 @@ describe('the agent, end to end on loopback', () => {
     await placeholder.close();
     const sims = await field();
     const running = await agent(`mqtt://127.0.0.1:${port}`, sims);
-    await waitFor(async () => (await healthOf(running)).backlog.readings >= 3, { what: 'readings to pile up in the outbox' });
+    await waitFor('readings to pile up in the outbox', async () => (await healthOf(running)).backlog.readings >= 3);
     sims.meters.unit(1).set('voltage', 240.2);
-    await waitFor(async () => (await healthOf(running)).backlog.readings >= 4, { what: 'the change to be stored' });
+    await waitFor('the change to be stored', async () => (await healthOf(running)).backlog.readings >= 4);
     expect((await healthOf(running)).uplink.connected).toBe(false);
 
     const b = await broker(port);
     const h = await hub(b.url);
-    await waitFor(async () => (await healthOf(running)).backlog.batches === 0 && latest(h, 'meter-1', 'voltage') === 240.2,
-      { what: 'the backlog to drain', timeout: 40_000 });
+    await waitFor('the backlog to drain', async () => (await healthOf(running)).backlog.batches === 0 && latest(h, 'meter-1', 'voltage') === 240.2, 40_000);
     const values = [...h.batches.values()].flatMap((batch) => batch.readings).filter((r) => r.d === 'meter-1').map((r) => r.v.voltage);
     expect(values).toContain(230.1);
   });

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfileLibrary } from '@afferent/device-profiles';
 import { startModbusSimulator } from '@afferent/simulators';
 import { tempDirs } from './test-support/temp-dir.js';
-import { waitFor } from './test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /** Processes spawned by tests run the compiled agent (`npm test` builds first). */
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -104,7 +104,7 @@ devices:
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = once(child, 'exit');
-    const ready = await waitFor(() => /^afferent agent ready: gateway gw-cli, 1 device, status (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout), { what: 'the ready line' });
+    const ready = await waitFor('the ready line', () => /^afferent agent ready: gateway gw-cli, 1 device, status (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout));
     const health = (await (await fetch(`${ready[1]}/healthz`)).json()) as { gateway: string; devices: Record<string, unknown> };
     expect(health).toMatchObject({ gateway: 'gw-cli', devices: { m1: { reachable: false } } });
     child.kill('SIGTERM');
@@ -128,14 +128,14 @@ devices:
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [, status] = await waitFor(() => /status (http:\/\/\S+)$/m.exec(stdout), { what: 'the ready line' });
+    const [, status] = await waitFor('the ready line', () => /status (http:\/\/\S+)$/m.exec(stdout));
     const devices = async () => Object.keys(((await (await fetch(`${status}/healthz`)).json()) as { devices: object }).devices).sort();
     writeFileSync(path, `${text}  - { id: m2, profile: xy-md02, connection: { url: "tcp://127.0.0.1:1", unitId: 2 } }\n`);
     child.kill('SIGHUP');
-    await waitFor(async () => (await devices()).length === 2, { what: 'the reload to start m2' });
+    await waitFor('the reload to start m2', async () => (await devices()).length === 2);
     writeFileSync(path, `${text}  - { id: m3, profile: nope, connection: {} }\n`);
     child.kill('SIGHUP');
-    await waitFor(() => stderr.includes('devices[1].profile: unknown profile "nope"'), { what: 'the problem to be reported' });
+    await waitFor('the problem to be reported', () => stderr.includes('devices[1].profile: unknown profile "nope"'));
     expect(await devices()).toEqual(['m1', 'm2']);
     child.kill('SIGTERM');
     expect((await once(child, 'exit'))[0]).toBe(0);

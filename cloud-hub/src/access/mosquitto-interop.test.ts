@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../hub.js';
 import { TestBed } from '../test-support/test-hub.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /**
  * The same access rules seen through a third-party client: Debian's
@@ -41,7 +41,7 @@ describe('MQTT access control with mosquitto clients', () => {
     const batch = { epoch: 'mosquitto-1', seq: 1, readings: [{ d: 'meter-m', t: 1_700_000_000_000, v: { voltage: 230.5 } }] };
     const result = await mosquitto('mosquitto_pub', hub, ['-u', 'gw-a', '-P', a, '-q', '1', '-t', 'v1/gw/gw-a/telemetry', '-m', JSON.stringify(batch)]);
     expect(result).toEqual({ code: 0, output: '' });
-    await waitFor(() => hub.registry.devices.get('meter-m'), 'meter-m registered from telemetry');
+    await waitFor('meter-m registered from telemetry', () => hub.registry.devices.get('meter-m'));
   });
 
   it('refuses anonymous, unknown, wrong-password and disabled clients', async () => {

@@ -1,7 +1,7 @@
 import { gatewayTopic } from '@afferent/device-profiles';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, countRows, publishTelemetry, TestBed, telemetryBatch, collectAcks, ackedSeqs } from '../test-support/test-hub.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /** Broker access with the real aedes and mqtt.js (MQTT 3.1.1). */
 describe('MQTT access control', () => {
@@ -19,7 +19,7 @@ describe('MQTT access control', () => {
     const { hub, a } = await hubWithGateways();
     const client = await bed.connect(hub, { username: 'gw-a', password: a });
     expect(client.connected).toBe(true);
-    await waitFor(() => hub.registry.gateways.get('gw-a')?.online, 'gw-a online');
+    await waitFor('gw-a online', () => hub.registry.gateways.get('gw-a')?.online);
   });
 
   it('refuses anonymous, unknown, wrong-password and disabled clients', async () => {
@@ -63,7 +63,7 @@ describe('MQTT access control', () => {
     const owner = await bed.connect(hub, { username: 'gw-b', password: b });
     const acks = await collectAcks(owner, 'gw-b');
     await publishTelemetry(owner, 'gw-b', telemetryBatch(1, [{ d: 'real', t: 1, v: { x: 2 } }]));
-    await waitFor(() => ackedSeqs(acks).includes(1), 'ack of gw-b batch 1');
+    await waitFor('ack of gw-b batch 1', () => ackedSeqs(acks).includes(1));
     expect(hub.registry.devices.get('spoofed')).toBeUndefined();
     expect(countRows(bed.dirs[0]!, "SELECT count(*) AS n FROM series WHERE device = 'spoofed'")).toBe(0);
     expect((await hub.metrics.refusedPublishes.get()).values[0]?.value).toBe(1);
@@ -74,12 +74,12 @@ describe('MQTT access control', () => {
     const will = { topic: gatewayTopic('gw-a', 'status'), payload: Buffer.from('{"state":"offline"}'), qos: 1 as const, retain: true };
     const client = await bed.connect(hub, { username: 'gw-a', password: a, will });
     await client.publishAsync(gatewayTopic('gw-a', 'status'), JSON.stringify({ state: 'online', version: '1.2.3' }), { qos: 1, retain: true });
-    await waitFor(() => hub.registry.gateways.get('gw-a')?.status?.state === 'online', 'online status');
+    await waitFor('online status', () => hub.registry.gateways.get('gw-a')?.status?.state === 'online');
     client.stream.destroy();
-    const gateway = await waitFor(() => {
+    const gateway = await waitFor('the will to mark gw-a offline', () => {
       const g = hub.registry.gateways.get('gw-a');
       return g?.status?.state === 'offline' ? g : undefined;
-    }, 'the will to mark gw-a offline');
+    });
     expect(gateway).toMatchObject({ online: false, status: { state: 'offline', version: '1.2.3' } });
   });
 
@@ -95,11 +95,11 @@ describe('MQTT access control', () => {
     const { hub, a } = await hubWithGateways();
     const admin = (path: string) => fetch(`${hub.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const client = await bed.connect(hub, { username: 'gw-a', password: a });
-    await waitFor(() => hub.registry.gateways.get('gw-a')?.online, 'gw-a online');
+    await waitFor('gw-a online', () => hub.registry.gateways.get('gw-a')?.online);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     expect((await admin('/api/v1/gateways/gw-a/disable')).status).toBe(200);
     await closed;
-    await waitFor(() => hub.registry.gateways.get('gw-a')?.online === false, 'gw-a offline');
+    await waitFor('gw-a offline', () => hub.registry.gateways.get('gw-a')?.online === false);
     await expect(bed.connect(hub, { username: 'gw-a', password: a })).rejects.toMatchObject({ code: 5 });
 
     expect((await admin('/api/v1/gateways/gw-a/enable')).status).toBe(200);

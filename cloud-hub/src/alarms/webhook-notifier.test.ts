@@ -5,7 +5,7 @@ import type { Severity } from '@afferent/device-profiles';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { Webhook } from './alarm-config.js';
 import { alarmEvent, type AlarmEvent } from './alarm-events.js';
 import type { AutomaticTransition } from './alarm-lifecycle.js';
@@ -64,7 +64,7 @@ describe('alarm webhooks', () => {
     const { notifier, outcomes, event } = setUp([{ url: hook.url, secret }]);
     const raised = event('raised', 1000);
     notifier.notify(raised);
-    await waitFor(async () => (await outcomes()).delivered === 1, 'the delivery');
+    await waitFor('the delivery', async () => (await outcomes()).delivered === 1);
     expect(await outcomes()).toEqual({ retried: 2, delivered: 1 });
     expect(hook.requests).toHaveLength(3);
     for (const { headers, body } of hook.requests) {
@@ -88,7 +88,7 @@ describe('alarm webhooks', () => {
     notifier.notify(event('raised', 500)); // late: history only
     notifier.notify(event('raised', 3000, 'critical'));
     notifier.notify(event('cleared', 4000, 'critical'));
-    await waitFor(async () => (await outcomes()).delivered === 5, 'five deliveries');
+    await waitFor('five deliveries', async () => (await outcomes()).delivered === 5);
     expect(all.requests.map((r) => r.headers['x-afferent-event'])).toEqual(expect.arrayContaining(['raised', 'cleared', 'raised', 'cleared']));
     expect(all.requests).toHaveLength(4);
     expect(picky.requests.map((r) => JSON.parse(r.body).data.transition.t)).toEqual([4000]);
@@ -100,7 +100,7 @@ describe('alarm webhooks', () => {
     await new Promise((resolve) => gone.server.close(resolve));
     const { notifier, outcomes, event } = setUp([{ url: refusing.url }, { url: gone.url }], 3);
     notifier.notify(event('raised', 1000));
-    await waitFor(async () => (await outcomes()).failed === 2, 'both deliveries given up');
+    await waitFor('both deliveries given up', async () => (await outcomes()).failed === 2);
     expect(refusing.requests).toHaveLength(1);
     expect(await outcomes()).toEqual({ failed: 2, retried: 2 });
   });
@@ -110,7 +110,7 @@ describe('alarm webhooks', () => {
     const { notifier, outcomes, event } = setUp([{ url: hook.url }], 1000);
     notifier.notify(event('raised', 1000));
     expect(hook.requests).toHaveLength(0); // notify returned before any request was made
-    await waitFor(() => hook.requests.length >= 2, 'a retry');
+    await waitFor('a retry', () => hook.requests.length >= 2);
     await notifier.close();
     // Every delivery has settled: closing is not failing, and nothing more is tried.
     const settled = await outcomes();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../storage/sqlite.js';
 import { apiFixture, type ApiFixture } from '../test-support/api-fixture.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 describe('gateway routes', () => {
   let api: ApiFixture;
@@ -50,7 +50,7 @@ describe('gateway routes', () => {
     expect(again.json().error).toEqual({ code: 'provisioning_token_used', message: expect.stringMatching(/^this provisioning token was used at .*afferent gateways rotate gw-1$/) });
 
     const short = (await create({ id: 'gw-2', expiresIn: 1000 })).json().provisioning;
-    await waitFor(() => Date.now() > short.expires, 'the token to expire');
+    await waitFor('the token to expire', () => Date.now() > short.expires);
     const expired = await provision(short.token);
     expect(expired.statusCode).toBe(410);
     expect(expired.json().error).toEqual({ code: 'provisioning_token_expired', message: expect.stringMatching(/^this provisioning token expired at /) });

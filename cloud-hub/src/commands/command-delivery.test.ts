@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../hub.js';
 import { ADMIN_TOKEN, TestBed } from '../test-support/test-hub.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { CommandRecord } from './command-record.js';
 
 const bed = new TestBed();
@@ -44,36 +44,36 @@ describe('command delivery over MQTT', () => {
     const hub = await bed.hub();
     const password = await bed.gateway(hub, 'gw-1');
     const { client, received } = await gateway(hub, password, false);
-    await waitFor(() => hub.registry.devices.get('th-1'), 'the inventory');
+    await waitFor('the inventory', () => hub.registry.devices.get('th-1'));
     // Connected but not subscribed yet: a command published now would be lost, so it waits.
     const a = await write(hub, 1);
     const b = await write(hub, 2);
     expect(a.status).toBe('queued');
     await client.subscribeAsync(gatewayTopic('gw-1', 'cmd'), { qos: 1 });
-    await waitFor(() => received.length === 2, 'both commands');
+    await waitFor('both commands', () => received.length === 2);
     expect(received.map((c) => [c.id, c.write.humidity_correction])).toEqual([[a.id, 1], [b.id, 2]]);
     const c = await write(hub, 3);
     expect(c.status).toBe('sent');
-    await waitFor(() => received.length === 3, 'the third command at once');
+    await waitFor('the third command at once', () => received.length === 3);
 
     const report = (body: object) => client.publishAsync(gatewayTopic('gw-1', 'cmd-result'), JSON.stringify(body), { qos: 1 });
     await report({ id: a.id, status: 'delivered', t: Date.now() });
     await report({ id: a.id, status: 'succeeded', t: Date.now(), readback: { humidity_correction: 1 } });
-    await waitFor(async () => (await statusOf(hub, a.id)) === 'succeeded', 'the outcome');
+    await waitFor('the outcome', async () => (await statusOf(hub, a.id)) === 'succeeded');
   });
 
   it('survives garbage on cmd-result and keeps working', async () => {
     const hub = await bed.hub();
     const password = await bed.gateway(hub, 'gw-1');
     const { client } = await gateway(hub, password);
-    await waitFor(() => hub.registry.devices.get('th-1'), 'the inventory');
+    await waitFor('the inventory', () => hub.registry.devices.get('th-1'));
     const record = await write(hub, 1);
     const topic = gatewayTopic('gw-1', 'cmd-result');
     for (const garbage of ['{"id":', '[]', JSON.stringify({ id: record.id, status: 'exploded', t: 1 }), JSON.stringify({ id: 'unknown', status: 'failed', t: 1 })]) {
       await client.publishAsync(topic, garbage, { qos: 1 });
     }
     await client.publishAsync(topic, JSON.stringify({ id: record.id, status: 'failed', t: 1, error: 'Modbus exception 2 (illegal data address)', code: 2 }), { qos: 1 });
-    await waitFor(async () => (await statusOf(hub, record.id)) === 'failed', 'the valid result after the garbage');
+    await waitFor('the valid result after the garbage', async () => (await statusOf(hub, record.id)) === 'failed');
     const metrics = await hub.metrics.rejectedMessages.get();
     expect(metrics.values.find((v) => v.labels.kind === 'cmd-result')?.value).toBe(4);
   });
@@ -82,12 +82,12 @@ describe('command delivery over MQTT', () => {
     const hub = await bed.hub();
     const password = await bed.gateway(hub, 'gw-1');
     const first = await gateway(hub, password);
-    await waitFor(() => hub.registry.devices.get('th-1'), 'the inventory');
+    await waitFor('the inventory', () => hub.registry.devices.get('th-1'));
     const record = await write(hub, 1);
-    await waitFor(() => first.received.length === 1, 'the command');
+    await waitFor('the command', () => first.received.length === 1);
     await first.client.endAsync(true);
     const second = await gateway(hub, password);
-    await waitFor(() => second.received.length === 1, 'the command again');
+    await waitFor('the command again', () => second.received.length === 1);
     expect(second.received[0]!.id).toBe(record.id);
     expect(await statusOf(hub, record.id)).toBe('sent');
   });

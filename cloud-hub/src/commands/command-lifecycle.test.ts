@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubEvent } from '../bus/hub-events.js';
 import { apiFixture, type ApiFixture } from '../test-support/api-fixture.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { CommandRecord } from './command-record.js';
 
 let api: ApiFixture;
@@ -55,7 +55,7 @@ describe('command lifecycle at the hub', () => {
   it('expires a command that was not delivered in time, and never sends it afterwards', async () => {
     await setUp();
     const record = await submit(150);
-    await waitFor(() => statusOf(record.id) === 'expired', 'the hub to expire the command');
+    await waitFor('the hub to expire the command', () => statusOf(record.id) === 'expired');
     expect(api.commands.get(record.id)).toMatchObject({ error: 'not delivered to gateway gw-1 before it expired', history: [{ status: 'queued' }, { status: 'expired', by: 'hub' }] });
     api.listening.add('gw-1');
     api.commands.gatewayReady('gw-1');
@@ -67,7 +67,7 @@ describe('command lifecycle at the hub', () => {
     api.listening.add('gw-1');
     const silent = await submit(150);
     api.commands.report('gw-1', { id: silent.id, status: 'delivered', t: 1 });
-    await waitFor(() => statusOf(silent.id) === 'timed-out', 'the hub to time the command out');
+    await waitFor('the hub to time the command out', () => statusOf(silent.id) === 'timed-out');
     expect(api.commands.get(silent.id)!.error).toBe('delivered, but gateway gw-1 sent no outcome within 100 ms after expiry');
     api.commands.report('gw-1', { id: silent.id, status: 'succeeded', t: 2, readback: { humidity_correction: 1.5 } });
     expect(api.commands.get(silent.id)).toEqual(expect.objectContaining({ status: 'succeeded', readbackValues: { humidity_correction: 1.5 } }));
@@ -75,7 +75,7 @@ describe('command lifecycle at the hub', () => {
 
     // Sent, then expired at the hub while the gateway was cut off; the gateway had it in time after all.
     const late = await submit(150);
-    await waitFor(() => statusOf(late.id) === 'expired', 'the hub to expire the sent command');
+    await waitFor('the hub to expire the sent command', () => statusOf(late.id) === 'expired');
     api.commands.report('gw-1', { id: late.id, status: 'delivered', t: 3 });
     api.commands.report('gw-1', { id: late.id, status: 'succeeded', t: 4 });
     expect(steps(api.commands.get(late.id)!)).toEqual(['queued/test operator', 'sent/hub', 'expired/hub', 'delivered/gateway', 'succeeded/gateway']);

@@ -5,7 +5,7 @@ import type { RunningHub } from '../hub.js';
 import {
   ackedSeqs, collectAcks, countRows, publishTelemetry, telemetryBatch, TestBed,
 } from '../test-support/test-hub.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 // Recent: the embedded store does not keep samples older than its rollup retention (90 days by default).
 const T0 = Date.now() - 3_600_000;
@@ -45,19 +45,19 @@ describe('telemetry ingest', () => {
     const { hub, dataDir, password } = await setUp();
     const { client, acks } = await gatewayClient(hub, password!);
     await sendInventory(client, 'gw-1', [{ id: 'meter-1', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus' }]);
-    await waitFor(() => hub.registry.devices.get('meter-1'), 'meter-1 from the inventory');
+    await waitFor('meter-1 from the inventory', () => hub.registry.devices.get('meter-1'));
 
     const batch = telemetryBatch(1, [
       { d: 'meter-1', t: T0, v: { voltage: 230.1, current: 1.5 } },
       { d: 'meter-1', t: T0 + 1000, v: { voltage: 230.4, current: 1.6 } },
     ]);
     await publishTelemetry(client, 'gw-1', batch);
-    await waitFor(() => ackedSeqs(acks).length === 1, 'the first ack');
+    await waitFor('the first ack', () => ackedSeqs(acks).length === 1);
     expect(acks[0]).toEqual({ epoch: 'epoch-test-1', seqs: [1] });
     expect(countRows(dataDir, SAMPLES)).toBe(4);
 
     await publishTelemetry(client, 'gw-1', batch);
-    await waitFor(() => ackedSeqs(acks).length === 2, 'the ack of the duplicate');
+    await waitFor('the ack of the duplicate', () => ackedSeqs(acks).length === 2);
     expect(ackedSeqs(acks)).toEqual([1, 1]);
     expect(countRows(dataDir, SAMPLES)).toBe(4);
     expect(await metric(hub, 'duplicateBatches')).toBe(1);
@@ -71,14 +71,14 @@ describe('telemetry ingest', () => {
     const { client, acks } = await gatewayClient(hub, password!);
     // Valid JSON with an epoch and seq but readings that break the contract: acked so the outbox moves on.
     await publishTelemetry(client, 'gw-1', JSON.stringify({ epoch: 'epoch-test-1', seq: 7, readings: 'not a list' }));
-    await waitFor(() => ackedSeqs(acks).includes(7), 'the ack of the invalid batch');
+    await waitFor('the ack of the invalid batch', () => ackedSeqs(acks).includes(7));
     // Not JSON at all: counted, but there is nothing to ack.
     await publishTelemetry(client, 'gw-1', Buffer.from('{"epoch": "epoch-test-1", "seq": 8, "readi'));
-    await waitFor(async () => (await metric(hub, 'rejectedBatches', { reason: 'malformed' })) === 1, 'the malformed batch counted');
+    await waitFor('the malformed batch counted', async () => (await metric(hub, 'rejectedBatches', { reason: 'malformed' })) === 1);
     expect(await metric(hub, 'rejectedBatches', { reason: 'invalid' })).toBe(1);
 
     await publishTelemetry(client, 'gw-1', telemetryBatch(9, [{ d: 'meter-9', t: T0, v: { x: 1 } }]));
-    await waitFor(() => ackedSeqs(acks).includes(9), 'the next good batch acked');
+    await waitFor('the next good batch acked', () => ackedSeqs(acks).includes(9));
     expect(countRows(dataDir, SAMPLES)).toBe(1);
     expect(ackedSeqs(acks)).toEqual([7, 9]);
   });
@@ -87,13 +87,13 @@ describe('telemetry ingest', () => {
     const { hub, dataDir, password } = await setUp();
     const { client, acks } = await gatewayClient(hub, password!);
     await sendInventory(client, 'gw-1', [{ id: 'th-1', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' }]);
-    await waitFor(() => hub.registry.devices.get('th-1'), 'th-1 from the inventory');
+    await waitFor('th-1 from the inventory', () => hub.registry.devices.get('th-1'));
     await publishTelemetry(client, 'gw-1', telemetryBatch(1, [
       // temperature is int16 (a number); baud_rate is an enum (its label); firmware is not in the profile.
       { d: 'th-1', t: T0, v: { temperature: 'hot', humidity: 41.5, baud_rate: '9600', firmware: 'v2' } },
       { d: 'th-1', t: T0 + 1, v: { temperature: 21.5, humidity: true } },
     ]));
-    await waitFor(() => ackedSeqs(acks).includes(1), 'the ack');
+    await waitFor('the ack', () => ackedSeqs(acks).includes(1));
     expect(await metric(hub, 'pointProblems', { reason: 'wrong_type' })).toBe(2);
     expect(await metric(hub, 'pointProblems', { reason: 'unknown_point' })).toBe(1);
     expect(countRows(dataDir, SAMPLES)).toBe(4);
@@ -104,13 +104,13 @@ describe('telemetry ingest', () => {
     const { hub, dataDir, password } = await setUp();
     const { client, acks } = await gatewayClient(hub, password!);
     await publishTelemetry(client, 'gw-1', telemetryBatch(1, [{ d: 'mystery', t: T0, v: { level: 3, open: false } }]));
-    await waitFor(() => ackedSeqs(acks).includes(1), 'the ack');
+    await waitFor('the ack', () => ackedSeqs(acks).includes(1));
     expect(hub.registry.devices.get('mystery')).toMatchObject({ gateway: 'gw-1', profile: 'unknown', lastSeen: T0 });
     expect(countRows(dataDir, "SELECT count(*) AS n FROM series WHERE device = 'mystery'")).toBe(2);
     expect(await metric(hub, 'devicesAutoRegistered')).toBe(1);
     // Its inventory arrives later: the device gets its real profile and keeps its data.
     await sendInventory(client, 'gw-1', [{ id: 'mystery', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' }]);
-    await waitFor(() => hub.registry.devices.get('mystery')?.profile === 'xy-md02', 'the profile from the inventory');
+    await waitFor('the profile from the inventory', () => hub.registry.devices.get('mystery')?.profile === 'xy-md02');
   });
 
   it('keeps the first owner of a device id and drops another gateway\'s readings of it', async () => {
@@ -118,16 +118,16 @@ describe('telemetry ingest', () => {
     const other = await bed.gateway(hub, 'gw-2');
     const { client } = await gatewayClient(hub, password!);
     await sendInventory(client, 'gw-1', [{ id: 'shared', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' }]);
-    await waitFor(() => hub.registry.devices.get('shared'), 'shared registered for gw-1');
+    await waitFor('shared registered for gw-1', () => hub.registry.devices.get('shared'));
 
     const second = await bed.connect(hub, { username: 'gw-2', password: other });
     const acks2 = await collectAcks(second, 'gw-2');
     await sendInventory(second, 'gw-2', [{ id: 'shared', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus' }]);
-    await waitFor(async () => (await metric(hub, 'deviceConflicts')) === 1, 'the conflict counted');
+    await waitFor('the conflict counted', async () => (await metric(hub, 'deviceConflicts')) === 1);
     expect(hub.registry.devices.get('shared')).toMatchObject({ gateway: 'gw-1', profile: 'xy-md02' });
 
     await publishTelemetry(second, 'gw-2', telemetryBatch(1, [{ d: 'shared', t: T0, v: { temperature: 20 } }]));
-    await waitFor(() => ackedSeqs(acks2).includes(1), 'gw-2 batch acked');
+    await waitFor('gw-2 batch acked', () => ackedSeqs(acks2).includes(1));
     expect(await metric(hub, 'droppedReadings', { reason: 'foreign_device' })).toBe(1);
     expect(countRows(dataDir, SAMPLES)).toBe(0);
   });
@@ -136,12 +136,12 @@ describe('telemetry ingest', () => {
     const { hub, dataDir, password } = await setUp();
     const { client, acks } = await gatewayClient(hub, password!);
     for (const seq of [1, 2, 3]) await publishTelemetry(client, 'gw-1', telemetryBatch(seq, [{ d: 'm', t: T0 + seq, v: { x: seq } }], { low: 1 }));
-    await waitFor(() => ackedSeqs(acks).length === 3, 'three acks');
+    await waitFor('three acks', () => ackedSeqs(acks).length === 3);
     await publishTelemetry(client, 'gw-1', telemetryBatch(4, [{ d: 'm', t: T0 + 4, v: { x: 4 } }], { low: 4 }));
-    await waitFor(() => ackedSeqs(acks).length === 4, 'the fourth ack');
+    await waitFor('the fourth ack', () => ackedSeqs(acks).length === 4);
     expect(countRows(dataDir, 'SELECT count(*) AS n FROM ingested_batches')).toBe(1);
     await publishTelemetry(client, 'gw-1', telemetryBatch(2, [{ d: 'm', t: T0 + 2, v: { x: 99 } }], { low: 1 }));
-    await waitFor(() => ackedSeqs(acks).length === 5, 'the ack of the old batch');
+    await waitFor('the ack of the old batch', () => ackedSeqs(acks).length === 5);
     expect(countRows(dataDir, `${SAMPLES} WHERE value = 99`)).toBe(0);
     expect(await metric(hub, 'duplicateBatches')).toBe(1);
   });
@@ -151,13 +151,13 @@ describe('telemetry ingest', () => {
     let { client, acks } = await gatewayClient(first.hub, first.password!);
     const batches = [1, 2].map((seq) => telemetryBatch(seq, [{ d: 'meter-r', t: T0 + seq, v: { x: seq } }]));
     for (const batch of batches) await publishTelemetry(client, 'gw-1', batch);
-    await waitFor(() => ackedSeqs(acks).length === 2, 'both acks');
+    await waitFor('both acks', () => ackedSeqs(acks).length === 2);
     await bed.stop();
 
     const second = await setUp(first.dataDir);
     ({ client, acks } = await gatewayClient(second.hub, first.password!));
     for (const batch of batches) await publishTelemetry(client, 'gw-1', batch);
-    await waitFor(() => ackedSeqs(acks).length === 2, 'both acked again');
+    await waitFor('both acked again', () => ackedSeqs(acks).length === 2);
     expect(countRows(first.dataDir, SAMPLES)).toBe(2);
     expect(await metric(second.hub, 'duplicateBatches')).toBe(2);
     expect(await metric(second.hub, 'batchesIngested')).toBe(0);
@@ -172,9 +172,9 @@ describe('telemetry ingest', () => {
       devices: { 'meter-1': { reachable: true, readErrors: 0, latencyMs: 12 } },
     };
     await client.publishAsync(gatewayTopic('gw-1', 'status'), JSON.stringify(status), { qos: 1, retain: true });
-    await waitFor(() => hub.registry.gateways.get('gw-1')?.status?.version === '0.3.0', 'the status recorded');
+    await waitFor('the status recorded', () => hub.registry.gateways.get('gw-1')?.status?.version === '0.3.0');
     expect(hub.registry.gateways.get('gw-1')).toMatchObject({ online: true, status });
     await client.publishAsync(gatewayTopic('gw-1', 'status'), '{"state":"sleepy"}', { qos: 1 });
-    await waitFor(async () => (await metric(hub, 'rejectedMessages', { kind: 'status' })) === 1, 'the bad status counted');
+    await waitFor('the bad status counted', async () => (await metric(hub, 'rejectedMessages', { kind: 'status' })) === 1);
   });
 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /** Processes spawned by tests run the compiled CLI, as production does (`npm test` builds first). */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -32,13 +32,13 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child, stdout, stderr, exit,
-    line: (pattern, what) => waitFor(() => {
+    line: (pattern, what) => waitFor(what, () => {
       for (const l of stdout) {
         const match = pattern.exec(l);
         if (match) return match;
       }
       if (child.exitCode !== null) throw new Error(`the hub exited (${child.exitCode}) before ${what}: ${stderr.join('\n')}`);
       return undefined;
-    }, what, 20_000),
+    }, 20_000),
   };
 }

@@ -4,7 +4,7 @@ import type { HubConfig } from '../config/hub-config.js';
 import type { RunningHub } from '../hub.js';
 import { DEFAULT_TIMESERIES_CONFIG, type InfluxConfig } from '../timeseries/timeseries-config.js';
 import { ackedSeqs, collectAcks, publishTelemetry, type TestBed } from './test-hub.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /** A hub whose store is InfluxDB at `url`, with short batching and backoff so tests move quickly. */
 export function influxHubConfig(bed: TestBed, url: string, influx: Partial<InfluxConfig> = {}): HubConfig {
@@ -46,12 +46,12 @@ export async function influxGateway(bed: TestBed, hub: RunningHub) {
     devices: DEVICES.map((id) => ({ id, profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus', labels: { site: 'plant-a' } })),
   };
   await client.publishAsync(gatewayTopic('gw-1', 'inventory'), JSON.stringify(inventory), { qos: 1, retain: true });
-  await waitFor(() => DEVICES.every((d) => hub.registry.devices.get(d)), 'the devices from the inventory');
+  await waitFor('the devices from the inventory', () => DEVICES.every((d) => hub.registry.devices.get(d)));
   const acked = () => new Set(ackedSeqs(acks));
   /** Publish and wait for the ack. */
   const send = async (b: TelemetryBatch) => {
     await publishTelemetry(client, 'gw-1', b);
-    await waitFor(() => acked().has(b.seq), `the ack of batch ${b.seq}`, 20_000);
+    await waitFor(`the ack of batch ${b.seq}`, () => acked().has(b.seq), 20_000);
   };
   return { client, acks, acked, send };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /**
  * A real VictoriaMetrics (Debian's `victoria-metrics`), which takes the
@@ -58,10 +58,10 @@ export class VictoriaMetrics {
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (chunk: Buffer) => { this.stderr += chunk.toString('utf8'); });
     this.child = child;
-    await waitFor(async () => {
+    await waitFor('victoria-metrics to answer /health', async () => {
       if (child.exitCode !== null) throw new Error(`victoria-metrics exited (${child.exitCode}): ${this.stderr}`);
       return (await fetch(`${this.url}/health`).catch(() => undefined))?.ok;
-    }, 'victoria-metrics to answer /health', 20_000);
+    }, 20_000);
   }
 
   /** SIGKILL, as a crash would, and wait until the process is gone. */
@@ -98,11 +98,11 @@ export class VictoriaMetrics {
   /** Wait until every row it took is in on-disk parts (nudging it with force_flush and force_merge). */
   async persisted(): Promise<void> {
     const inserted = await this.rowsInserted();
-    await waitFor(async () => {
+    await waitFor(`victoria-metrics to persist ${inserted} rows`, async () => {
       await fetch(`${this.url}/internal/force_flush`);
       for (const partition of this.partitions()) await fetch(`${this.url}/internal/force_merge?partition_prefix=${partition}`);
       return this.rowsOnDisk() >= inserted;
-    }, `victoria-metrics to persist ${inserted} rows`, 30_000, 200);
+    }, 30_000, 200);
   }
 
   /** Part folders are named rows_blocks_minTime_maxTime_id; the rows count is what is on disk. */

@@ -8,7 +8,7 @@ import { startAgent, type RunningAgent } from '../agent.js';
 import { loadAgentConfig } from '../config/agent-config.js';
 import { startBroker, type TestBroker } from '../test-support/mqtt-broker.js';
 import { tempDirs } from '../test-support/temp-dir.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 const GW = 'gw-c';
 const library = loadProfileLibrary();
@@ -93,7 +93,7 @@ let n = 0;
 const command = (device: string, write: Command['write'], extra: Partial<Command> = {}): Command =>
   ({ id: `cmd-${++n}`, device, write, expires: Date.now() + 10_000, readback: true, ...extra });
 const final = (hub: Awaited<ReturnType<typeof hubSide>>, id: string) =>
-  waitFor(() => hub.results.find((r) => r.id === id && r.status !== 'delivered'), { what: `the outcome of ${id}` });
+  waitFor(`the outcome of ${id}`, () => hub.results.find((r) => r.id === id && r.status !== 'delivered'));
 
 /** The agent is subscribed once it has said it is online. */
 async function online(b: TestBroker): Promise<void> {
@@ -101,7 +101,7 @@ async function online(b: TestBroker): Promise<void> {
   const states: string[] = [];
   watcher.on('message', (_t, payload) => states.push(JSON.parse(payload.toString()).state));
   await watcher.subscribeAsync(gatewayTopic(GW, 'status'), { qos: 1 });
-  await waitFor(() => states.at(-1) === 'online', { what: 'the agent online' });
+  await waitFor('the agent online', () => states.at(-1) === 'online');
   await watcher.endAsync(true);
 }
 
@@ -142,7 +142,7 @@ describe('commands at the edge', () => {
     await hub.send(write);
     await final(hub, write.id);
     await hub.send(write);
-    await waitFor(() => hub.of(write.id).filter((s) => s === 'succeeded').length >= 2, { what: 'the outcome sent again' });
+    await waitFor('the outcome sent again', () => hub.of(write.id).filter((s) => s === 'succeeded').length >= 2);
     expect(sim.unit(1).writes).toBe(1);
 
     await first.stop();
@@ -150,7 +150,7 @@ describe('commands at the edge', () => {
     await online(b);
     const before = hub.results.length;
     await hub.send(write);
-    await waitFor(() => hub.results.length > before, { what: 'an answer after the restart' });
+    await waitFor('an answer after the restart', () => hub.results.length > before);
     expect(hub.results.at(-1)).toMatchObject({ id: write.id, status: 'succeeded' });
     expect(sim.unit(1).writes).toBe(1);
   });
@@ -217,10 +217,10 @@ describe('commands at the edge', () => {
     sim.setFault({ kind: 'delay', ms: 400 }, 1);
     const write = command('th-1', { humidity_correction: 3 }, { readback: false });
     await hub.send(write);
-    await waitFor(() => hub.of(write.id).includes('delivered'), { what: 'delivered' });
+    await waitFor('delivered', () => hub.of(write.id).includes('delivered'));
     const { port } = b;
     await b.close();
-    await waitFor(() => sim.unit(1).writes === 1, { what: 'the write, with the link down' });
+    await waitFor('the write, with the link down', () => sim.unit(1).writes === 1);
     // The agent reconnects a second or more after losing the broker: the hub's side is back before it.
     await broker(port);
     hub = await hubSide(`mqtt://127.0.0.1:${port}`);

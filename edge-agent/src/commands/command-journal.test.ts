@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeWire, loadProfileLibrary, type Command, type CommandResult } from '@afferent/device-profiles';
 import { MemorySession } from '../test-support/memory-session.js';
 import { tempDirs } from '../test-support/temp-dir.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { AgentCommands } from './agent-commands.js';
 import { CommandJournal } from './command-journal.js';
 
@@ -53,7 +53,7 @@ describe('the command journal across a restart', () => {
     const agent = commands(open(dir), session);
     const { sent } = link(agent);
     agent.start();
-    await waitFor(() => sent.some((r) => r.id === 'waiting' && r.status === 'succeeded'), { what: 'the waiting command to run' });
+    await waitFor('the waiting command to run', () => sent.some((r) => r.id === 'waiting' && r.status === 'succeeded'));
     expect(session.writes.map((w) => w.raw)).toEqual([2]);
     expect(sent.map((r) => `${r.id}:${r.status}`)).toEqual(['cut-off:delivered', 'waiting:delivered', 'cut-off:failed', 'waiting:succeeded']);
     expect(sent[2]!.error).toBe('the agent restarted while writing: the device may or may not have applied the command');
@@ -65,7 +65,7 @@ describe('the command journal across a restart', () => {
     const first = link(agent);
     first.state.down = true;
     agent.message('cmd', Buffer.from(JSON.stringify(command('c-1', 'off'))));
-    await waitFor(() => journal.lookup('c-1')?.state === 'done', { what: 'the command to finish' });
+    await waitFor('the command to finish', () => journal.lookup('c-1')?.state === 'done');
     expect(first.sent).toEqual([]);
     const second = link(agent);
     expect(second.sent.map((r) => r.status)).toEqual(['delivered', 'succeeded']);

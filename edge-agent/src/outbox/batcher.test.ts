@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../test-support/temp-dir.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { Batcher } from './batcher.js';
 import { Outbox } from './outbox.js';
 
@@ -36,7 +36,7 @@ describe('batcher', () => {
     const { outbox, batcher, stored } = setup(100, 10);
     batcher.add({ n: 1 });
     batcher.add({ n: 2 });
-    await waitFor(() => stored.length === 1, { what: 'the lingering batch' });
+    await waitFor('the lingering batch', () => stored.length === 1);
     expect(bodies(outbox)).toEqual([[1, 2]]);
   });
 

@@ -11,7 +11,7 @@ import { DeviceSet } from '../devices/device-set.js';
 import { Outbox } from '../outbox/outbox.js';
 import { AgentMetrics } from '../status/agent-metrics.js';
 import { tempDirs } from '../test-support/temp-dir.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { appliedConfigPath } from './applied-config-store.js';
 import { ConfigApplier } from './config-applier.js';
 
@@ -56,7 +56,7 @@ function harness(dir: string) {
   let inventories = 0;
   const applier = new ConfigApplier({ devices, dataDir: join(dir, 'data'), baseDir: dir, log, devicesChanged: () => inventories++ });
   cleanups.push(() => outbox.close(), () => devices.close());
-  const heard = (id: string) => waitFor(() => readings.some((r) => r.d === id), { what: `readings of ${id}` });
+  const heard = (id: string) => waitFor(`readings of ${id}`, () => readings.some((r) => r.d === id));
   return { outbox, alarms, observer, readings, devices, applier, heard, inventories: () => inventories };
 }
 
@@ -74,7 +74,7 @@ describe('applying a configuration', () => {
     expect(changes.added).toEqual(['meter-1', 'th-1', 'th-old']);
     await Promise.all(['meter-1', 'th-1', 'th-old'].map(h.heard));
     // An active alarm on the meter, and a backlog in the outbox, before the push.
-    const since = await waitFor(() => h.alarms.active()['meter-1']?.overvoltage?.since, { what: 'the meter\'s alarm' });
+    const since = await waitFor('the meter\'s alarm', () => h.alarms.active()['meter-1']?.overvoltage?.since);
     const backlog = [1, 2, 3].map(() => h.outbox.append('telemetry', [{ d: 'x', t: 1, v: { a: 1 } }]));
     const meterSession = h.devices.running.get('meter-1')!.session;
     const sensorSession = h.devices.running.get('th-1')!.session;

@@ -3,7 +3,7 @@ import { loadProfileLibrary, type PointValue, type Reading } from '@afferent/dev
 import { SimulatedDevice, startCoapSimulator, type CoapSimulator } from '@afferent/simulators';
 import { createCoapDriver } from '../drivers/coap/coap-driver.js';
 import type { Driver, DriverError } from '../drivers/driver.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { DevicePoller, type PollObserver } from './device-poller.js';
 
 /** The SenML node: /env and /led are observed, /bat is polled. */
@@ -50,14 +50,14 @@ describe('device poller with push delivery', () => {
     device.set('battery', 2900);
     const sim = await simulate(device);
     const seen = start(sim.url, 400);
-    await waitFor(() => latest(seen.readings, 'temperature') === 20.5 && latest(seen.readings, 'battery') === 2900, { what: 'pushed and polled values' });
+    await waitFor('pushed and polled values', () => latest(seen.readings, 'temperature') === 20.5 && latest(seen.readings, 'battery') === 2900);
     expect(sim.observerCount).toBe(2);
     device.set('temperature', 21.5);
-    await waitFor(() => latest(seen.readings, 'temperature') === 21.5, { what: 'the pushed change' });
+    await waitFor('the pushed change', () => latest(seen.readings, 'temperature') === 21.5);
     expect(seen.samples.some((s) => s.temperature === 21.5)).toBe(true);
     // Nothing changes now; the heartbeat still reports every pushed point.
     const before = seen.readings.filter((r) => r.v.humidity !== undefined).length;
-    await waitFor(() => seen.readings.filter((r) => r.v.humidity !== undefined).length >= before + 2, { what: 'heartbeats of an unchanged pushed point' });
+    await waitFor('heartbeats of an unchanged pushed point', () => seen.readings.filter((r) => r.v.humidity !== undefined).length >= before + 2);
     expect(seen.alive).toBeGreaterThan(0);
     expect(seen.failed).toEqual([]);
   });
@@ -66,11 +66,11 @@ describe('device poller with push delivery', () => {
     const device = new SimulatedDevice({ profile: ENV });
     const first = await simulate(device);
     const seen = start(first.url, 300);
-    await waitFor(() => seen.alive > 0, { what: 'the subscription in force' });
+    await waitFor('the subscription in force', () => seen.alive > 0);
     await first.close();
-    await waitFor(() => seen.failed.some((e) => /observe \/env/.test(e.message)), { what: 'the dead observation reported' });
+    await waitFor('the dead observation reported', () => seen.failed.some((e) => /observe \/env/.test(e.message)));
     await simulate(device, first.port);
     device.set('temperature', 30);
-    await waitFor(() => latest(seen.readings, 'temperature') === 30, { what: 'values after the restart', timeout: 20_000 });
+    await waitFor('values after the restart', () => latest(seen.readings, 'temperature') === 30, 20_000);
   });
 });

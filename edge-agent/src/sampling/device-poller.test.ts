@@ -3,7 +3,7 @@ import { parseProfile, type Reading } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import type { Driver, DriverError } from '../drivers/driver.js';
 import { createModbusDriver } from '../drivers/modbus/modbus-driver.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { DevicePoller, type PollObserver } from './device-poller.js';
 
 const profile = parseProfile(`profile: poll-test
@@ -53,9 +53,9 @@ describe('device poller', () => {
     sim.unit(1).set('level', 5);
     const { seen, observer } = recorder();
     startPoller(sim, observer, (r) => seen.readings.push(r));
-    await waitFor(() => seen.readings.length === 1 && seen.ok >= 3, { what: 'the first reading and some quiet polls' });
+    await waitFor('the first reading and some quiet polls', () => seen.readings.length === 1 && seen.ok >= 3);
     sim.unit(1).set('flow', 7);
-    await waitFor(() => seen.readings.length === 2, { what: 'the change to be reported' });
+    await waitFor('the change to be reported', () => seen.readings.length === 2);
     expect(seen.readings.map((r) => r.v)).toEqual([{ level: 5, flow: 0 }, { flow: 7 }]);
     expect(seen.readings[1]!.t).toBeGreaterThanOrEqual(seen.readings[0]!.t);
     // The write-only point is never read.
@@ -67,14 +67,14 @@ describe('device poller', () => {
     const { port } = first;
     const { seen, observer } = recorder();
     startPoller(first, observer, (r) => seen.readings.push(r), 1);
-    await waitFor(() => seen.ok >= 1, { what: 'a first read' });
+    await waitFor('a first read', () => seen.ok >= 1);
     await first.close();
-    await waitFor(() => seen.failed.length >= 3, { what: 'failed reads' });
+    await waitFor('failed reads', () => seen.failed.length >= 3);
     expect(seen.failed.every((e) => e.kind === 'unreachable')).toBe(true);
     const okBefore = seen.ok;
     const second = await simulate(port);
     second.unit(1).set('level', 42);
-    await waitFor(() => seen.ok > okBefore && seen.readings.at(-1)?.v.level === 42, { what: 'polling to resume', timeout: 20_000 });
+    await waitFor('polling to resume', () => seen.ok > okBefore && seen.readings.at(-1)?.v.level === 42, 20_000);
   });
 
   it('counts a point the device refuses, and keeps reporting the others', async () => {
@@ -82,11 +82,11 @@ describe('device poller', () => {
     sim.setFault({ kind: 'exception', code: 2 }, 1);
     const { seen, observer } = recorder();
     startPoller(sim, observer, (r) => seen.readings.push(r));
-    await waitFor(() => seen.points.length >= 2, { what: 'point failures' });
+    await waitFor('point failures', () => seen.points.length >= 2);
     expect(seen.points.slice(0, 2)).toEqual(['level:device', 'flow:device']);
     expect(seen.failed).toEqual([]);
     sim.setFault(undefined, 1);
-    await waitFor(() => seen.readings.length > 0, { what: 'readings once the device answers' });
+    await waitFor('readings once the device answers', () => seen.readings.length > 0);
   });
 
   it('survives an observer that throws, and stops cleanly', async () => {
@@ -102,7 +102,7 @@ describe('device poller', () => {
       reported: () => undefined,
     };
     const poller = startPoller(sim, observer, () => undefined);
-    await waitFor(() => calls >= 3, { what: 'polls to continue' });
+    await waitFor('polls to continue', () => calls >= 3);
     await poller.stop();
     const after = sim.unit(1).reads;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -6,7 +6,7 @@ import { Outbox } from '../outbox/outbox.js';
 import { startBroker, type TestBroker } from '../test-support/mqtt-broker.js';
 import { tempDirs } from '../test-support/temp-dir.js';
 import { startTestHub, type TestHub } from '../test-support/test-hub.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { Uplink, type UplinkOptions } from './uplink.js';
 
 const GW = 'gw-test';
@@ -70,10 +70,10 @@ describe('uplink with a real broker and a test hub', () => {
     const first = counter;
     for (let i = 0; i < 10; i++) box.append('telemetry', nextReadings(3));
     const { counts } = uplink(b.url, box);
-    await waitFor(() => h.unacked.size === 4, { what: 'the first window' });
+    await waitFor('the first window', () => h.unacked.size === 4);
     h.holdAcks = false;
     h.ackHeld();
-    await waitFor(() => box.stats().batches === 0, { what: 'the outbox to empty' });
+    await waitFor('the outbox to empty', () => box.stats().batches === 0);
     expect(h.maxUnacked).toBe(4);
     expect(received(h)).toEqual(Array.from({ length: 30 }, (_, i) => first + i));
     expect([...h.batches.values()].map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -96,7 +96,7 @@ describe('uplink with a real broker and a test hub', () => {
     });
     await watcher.subscribeAsync([gatewayTopic(GW, 'telemetry'), gatewayTopic(GW, 'alarms')], { qos: 1 });
     uplink(b.url, box, { inflight: 1 });
-    await waitFor(() => seen.length >= 1, { what: 'the first batch' });
+    await waitFor('the first batch', () => seen.length >= 1);
     expect(seen[0]).toBe('alarms:3:low=1');
   });
 
@@ -107,7 +107,7 @@ describe('uplink with a real broker and a test hub', () => {
     const box = outbox();
     box.append('telemetry', nextReadings(2));
     const { counts } = uplink(b.url, box, { ackTimeoutMs: 200 });
-    await waitFor(() => box.stats().batches === 0, { what: 'the resent batch to be acked' });
+    await waitFor('the resent batch to be acked', () => box.stats().batches === 0);
     expect(h.deliveries).toBe(2);
     expect(counts).toMatchObject({ sent: 1, resent: 1, acked: 1 });
   });
@@ -119,10 +119,10 @@ describe('uplink with a real broker and a test hub', () => {
     const { counts } = uplink(b.url, box);
     const rogue = connect(b.url, { protocolVersion: 4 });
     cleanups.push(() => rogue.endAsync(true));
-    await waitFor(() => counts.sent === 1, { what: 'the batch to go out' });
+    await waitFor('the batch to go out', () => counts.sent === 1);
     await rogue.publishAsync(gatewayTopic(GW, 'ack'), encodeWire('ack', { epoch: 'someone-else', seqs: [1] }), { qos: 1 });
     await rogue.publishAsync(gatewayTopic(GW, 'ack'), '{"epoch": 5}', { qos: 1 });
-    await waitFor(() => counts.ignored.length === 2, { what: 'both acks to be ignored' });
+    await waitFor('both acks to be ignored', () => counts.ignored.length === 2);
     expect(counts.ignored[0]).toBe('ack for epoch someone-else, not ours');
     expect(counts.ignored[1]).toMatch(/^ack: /);
     expect(box.stats().batches).toBe(1);
@@ -138,17 +138,17 @@ describe('uplink with a real broker and a test hub', () => {
     cleanups.push(() => batcher.close());
     const start = counter;
     for (let i = 0; i < 23; i++) batcher.add(nextReadings(1)[0]!);
-    await waitFor(() => box.stats().batches === 0 && received(h).length === 23, { what: 'the first readings' });
+    await waitFor('the first readings', () => box.stats().batches === 0 && received(h).length === 23);
 
     const { port } = first;
     await first.close();
-    await waitFor(() => !u.connected, { what: 'the uplink to notice' });
+    await waitFor('the uplink to notice', () => !u.connected);
     for (let i = 0; i < 57; i++) batcher.add(nextReadings(1)[0]!);
     batcher.flush();
     expect(box.stats()).toMatchObject({ readings: 57 });
 
     await broker(port);
-    await waitFor(() => box.stats().batches === 0, { what: 'the backlog to drain', timeout: 20_000 });
+    await waitFor('the backlog to drain', () => box.stats().batches === 0, 20_000);
     const all = received(h);
     expect(all).toEqual(Array.from({ length: 80 }, (_, i) => start + i));
   });
@@ -157,16 +157,16 @@ describe('uplink with a real broker and a test hub', () => {
     const b = await broker();
     const box = outbox();
     const { u } = uplink(b.url, box);
-    await waitFor(() => u.connected, { what: 'the uplink' });
+    await waitFor('the uplink', () => u.connected);
     const watcher = connect(b.url, { protocolVersion: 4 });
     cleanups.push(() => watcher.endAsync(true));
     const retained = new Map<string, unknown>();
     watcher.on('message', (topic, payload) => retained.set(topic.split('/').at(-1)!, JSON.parse(payload.toString())));
     await watcher.subscribeAsync([gatewayTopic(GW, 'status'), gatewayTopic(GW, 'inventory')], { qos: 1 });
-    await waitFor(() => retained.size === 2, { what: 'the retained messages' });
+    await waitFor('the retained messages', () => retained.size === 2);
     expect(retained.get('inventory')).toMatchObject({ devices: [{ id: 'meter-1', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus' }] });
     expect(retained.get('status')).toMatchObject({ state: 'online', backlog: { batches: 0 } });
     await u.stop();
-    await waitFor(() => (retained.get('status') as { state: string }).state === 'offline', { what: 'offline status' });
+    await waitFor('offline status', () => (retained.get('status') as { state: string }).state === 'offline');
   });
 });

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logging/logger.js';
 import { referenceAggregate } from '../../test-support/reference-aggregate.js';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { AGGREGATE_FUNCTIONS, needsNumbers, type Sample } from '../timeseries-store.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { InfluxTimeseriesStore } from './influx-timeseries-store.js';
@@ -42,7 +42,7 @@ describe.runIf(INFLUX_URL)('InfluxDB store against a real InfluxDB 2.x', () => {
       backoff: DEFAULT_BACKOFF, metrics: new Registry(), logger: createLogger('silent'),
     });
     store.write(samples);
-    await waitFor(() => store.spillStats().rows === 0, 'the spill queue to drain into InfluxDB', 30_000);
+    await waitFor('the spill queue to drain into InfluxDB', () => store.spillStats().rows === 0, 30_000);
   });
   afterAll(async () => {
     await store?.close();

@@ -3,7 +3,7 @@ import { batch, DEVICES, hubMetric, influxGateway, influxHubConfig, POINTS_PER_R
 import { InfluxRelay } from '../../test-support/influx-relay.js';
 import { ADMIN_TOKEN, countRows, publishTelemetry, TestBed } from '../../test-support/test-hub.js';
 import { VictoriaMetrics, type ExportedSeries } from '../../test-support/victoria-metrics.js';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /**
  * The InfluxDB store against a real server that speaks the InfluxDB v2 write
@@ -40,11 +40,11 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
   /** Wait until the server holds `expected` points per series, then check none is there twice. */
   async function expectExactly(vm: VictoriaMetrics, timestamps: number[]): Promise<void> {
     const want = [...timestamps].sort((a, b) => a - b);
-    const series = await waitFor(async () => {
+    const series = await waitFor('every point on the server', async () => {
       const found = await pointsOnServer(vm);
       const total = [...found.values()].reduce((n, ts) => n + ts.length, 0);
       return total >= want.length * DEVICES.length * POINTS_PER_READING ? found : undefined;
-    }, 'every point on the server', 30_000, 250);
+    }, 30_000, 250);
     expect(series.size).toBe(DEVICES.length * POINTS_PER_READING);
     for (const [name, ts] of series) expect([...ts].sort((a, b) => a - b), name).toEqual(want);
   }
@@ -64,7 +64,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
     const [relay] = await vm.export(`{__name__="eastron-sdm120_relay",device="meter-1"}`);
     expect(relay!.metric).toEqual({ __name__: 'eastron-sdm120_relay', device: 'meter-1', gateway: 'gw-1', site: 'plant-a' });
     expect(relay!.values.slice(0, 2)).toEqual([1, 0]); // bool fields arrive as booleans (VictoriaMetrics shows them as 1/0)
-    await waitFor(async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0, 'an empty spill queue');
+    await waitFor('an empty spill queue', async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0);
     expect(await hubMetric(hub, 'afferent_hub_influx_points_written_total')).toBe(seqs.length * 5 * DEVICES.length * POINTS_PER_READING);
     // Latest values stay local (they serve the device list), whatever the store.
     const latest = await fetch(`${hub.apiUrl}/api/v1/devices/meter-1/latest`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -81,11 +81,11 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
     const sendNext = () => send(batch(++seq, 3, t0));
 
     while (seq < 15) await sendNext();
-    await waitFor(() => relay.log.some((r) => r.status === 204), 'writes reaching the server');
+    await waitFor('writes reaching the server', () => relay.log.some((r) => r.status === 204));
     // Catch a write in flight: the next request waits in the relay; the server has persisted all it acked.
     relay.hold();
     while (relay.heldCount === 0) await sendNext();
-    await waitFor(() => relay.inFlight === 0, 'the other writes to finish');
+    await waitFor('the other writes to finish', () => relay.inFlight === 0);
     await vm.persisted();
     await vm.kill();
     relay.release(); // the held write now meets a dead server
@@ -97,7 +97,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
 
     await vm.launch();
     while (seq < beforeOutage + 25) await sendNext();
-    await waitFor(async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0, 'the spill queue to drain', 30_000);
+    await waitFor('the spill queue to drain', async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0, 30_000);
     await expectExactly(vm, timesOf(Array.from({ length: seq }, (_, i) => i + 1), 3, t0));
   });
 
@@ -129,13 +129,13 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
     const t0 = Date.now() - 600_000;
     await send(batch(1, 4, t0)); // two lines per batch have current=2 (one per device)
 
-    await waitFor(async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0, 'the spill queue to drain');
+    await waitFor('the spill queue to drain', async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0);
     expect(await hubMetric(hub, 'afferent_hub_influx_rejected_lines_total')).toBe(2);
     expect(countRows(config.dataDir, 'SELECT count(*) AS n FROM spill_rejected WHERE line LIKE ? AND status = 400', '%,current=2,%')).toBe(2);
-    const delivered = await waitFor(async () => {
+    const delivered = await waitFor('the six good lines on the server', async () => {
       const found = await pointsOnServer(vm);
       return [...found.values()].reduce((n, ts) => n + ts.length, 0) === 6 * POINTS_PER_READING ? found : undefined;
-    }, 'the six good lines on the server');
+    });
     expect(delivered.get('meter-1.eastron-sdm120_current')).toHaveLength(3);
   });
 
@@ -148,7 +148,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
     const t0 = Date.now() - 600_000;
     const seqs = Array.from({ length: 12 }, (_, i) => i + 1);
     for (const seq of seqs) await publishTelemetry(client, 'gw-1', batch(seq, 100, t0)); // ~17 KiB of lines each
-    await waitFor(async () => (await hubMetric(hub, 'afferent_hub_rejected_batches_total', { reason: 'store_full' })) > 0, 'a refused batch');
+    await waitFor('a refused batch', async () => (await hubMetric(hub, 'afferent_hub_rejected_batches_total', { reason: 'store_full' })) > 0);
     expect(seqs.filter((s) => !acked().has(s)).length).toBeGreaterThan(0);
 
     relay.setDown(false);
@@ -156,7 +156,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
     for (let round = 1; !seqs.every((s) => acked().has(s)); round++) {
       if (round > 20) throw new Error(`batches still unacked after 20 rounds: ${seqs.filter((s) => !acked().has(s)).join(', ')}`);
       for (const seq of seqs.filter((s) => !acked().has(s))) await publishTelemetry(client, 'gw-1', batch(seq, 100, t0));
-      await waitFor(() => seqs.every((s) => acked().has(s)), 'acks', 1000).catch(() => undefined);
+      await waitFor('acks', () => seqs.every((s) => acked().has(s)), 1000).catch(() => undefined);
     }
     await expectExactly(vm, timesOf(seqs, 100, t0));
   });
@@ -175,7 +175,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
 
     relay.setDown(false);
     const again = await bed.hub(config);
-    await waitFor(async () => (await hubMetric(again, 'afferent_hub_influx_spill_rows')) === 0, 'the queue left from before to drain', 30_000);
+    await waitFor('the queue left from before to drain', async () => (await hubMetric(again, 'afferent_hub_influx_spill_rows')) === 0, 30_000);
     await expectExactly(vm, timesOf(seqs, 10, t0));
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, isReadable, loadProfileLibrary, type DeviceProfile, type PointValue } from '@afferent/device-profiles';
 import { SimulatedDevice, startCoapSimulator, type CoapSimulator } from '@afferent/simulators';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DeviceSession, Driver, DriverError, RawReadResult } from '../driver.js';
 import { createCoapDriver } from './coap-driver.js';
 
@@ -65,7 +65,7 @@ describe('CoAP driver against the simulator', () => {
     expect(seen.temperature).toEqual([20]);
     sim.device().set('temperature', 22.5);
     sim.device().set('humidity', 55);
-    await waitFor(() => seen.temperature?.includes(22.5) && seen.humidity?.includes(55), { what: 'notifications' });
+    await waitFor('notifications', () => seen.temperature?.includes(22.5) && seen.humidity?.includes(55));
     expect(alive).toBeGreaterThan(1);
   });
 
@@ -92,11 +92,11 @@ describe('CoAP driver against the simulator', () => {
     });
     await first.close();
     simulators.splice(0);
-    await waitFor(() => lost.length > 0, { what: 'the observation reported lost' });
+    await waitFor('the observation reported lost', () => lost.length > 0);
     expect(lost[0]).toMatchObject({ kind: 'timeout' });
     const second = await simulate(first.port, device);
     device.set('temperature', 23.5);
-    await waitFor(() => seen.includes(23.5) && second.observerCount === 1, { what: 'notifications from the restarted server', timeout: 20_000 });
+    await waitFor('notifications from the restarted server', () => seen.includes(23.5) && second.observerCount === 1, 20_000);
     expect(decode(ENV, await session.read([point('battery')]))).toEqual({ battery: 0 });
   });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, parseProfile, type PointValue } from '@afferent/device-profiles';
 import { freePort } from '@afferent/simulators';
 import { startProcess, type RunningProcess } from '@afferent/testkit';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DeviceSession, Driver } from '../driver.js';
 import { createCoapDriver } from './coap-driver.js';
 
@@ -37,7 +37,7 @@ async function start(): Promise<DeviceSession> {
   server = startProcess(SERVER, ['-A', '127.0.0.1', '-p', String(port)]);
   driver = createCoapDriver();
   const session = driver.open({ profile: LIBCOAP, instance: { id: 'libcoap', profile: LIBCOAP.profile, connection: { url: `coap://127.0.0.1:${port}`, timeout: '1s' } } });
-  await waitFor(async () => (await session.read([point('data')])).has('data'), { what: `${SERVER} to answer` });
+  await waitFor(`${SERVER} to answer`, async () => (await session.read([point('data')])).has('data'));
   return session;
 }
 
@@ -48,7 +48,7 @@ describe('CoAP interop (libcoap coap-server-notls)', () => {
     expect(decode('clock', 'raw' in read ? read.raw : undefined)).toMatch(/^[A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}$/);
     const seen = new Set<PointValue>();
     await session.subscribe!([point('clock')], (name, raw) => seen.add(decode(name, raw)), { alive: () => undefined, lost: () => undefined, pointFailed: () => undefined });
-    await waitFor(() => seen.size >= 3, { what: 'three different times from the observation' });
+    await waitFor('three different times from the observation', () => seen.size >= 3);
   });
 
   it('writes /example_data with PUT and reads it back', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseProfile, type DeviceProfile, type PointValue } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DeviceSession, Driver } from '../driver.js';
 import { createModbusDriver } from './modbus-driver.js';
 import { PROFILE, VALUES, decode, errorOf, readable, writeValues } from './test-support/every-table.js';
@@ -96,7 +96,7 @@ describe('Modbus TCP driver against the simulator', () => {
     expect(await errorOf(session.read(temperature))).toMatchObject({ kind: 'unreachable' });
     const second = await simulate(PROFILE, port);
     second.unit(1).set('temperature', 21.5);
-    await waitFor(async () => decode(PROFILE, await session.read(temperature)).temperature === 21.5, { what: 'the session to heal' });
+    await waitFor('the session to heal', async () => decode(PROFILE, await session.read(temperature)).temperature === 21.5);
   });
 
   it('heals after the device drops the connection or answers garbage', async () => {
@@ -109,7 +109,7 @@ describe('Modbus TCP driver against the simulator', () => {
     // modbus-serial discards a frame whose transaction id it did not send: the request goes unanswered.
     expect(await errorOf(session.read(points))).toMatchObject({ kind: 'timeout' });
     sim.setFault(undefined, 1);
-    await waitFor(async () => (await session.read(points)).size === points.length, { what: 'reads to work again' });
+    await waitFor('reads to work again', async () => (await session.read(points)).size === points.length);
   });
 
   it('a unit that does not answer times out without delaying a device on another connection', async () => {

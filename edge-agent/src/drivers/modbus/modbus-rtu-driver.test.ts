@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseProfile, type DeviceProfile } from '@afferent/device-profiles';
 import { startModbusRtuSimulator, startPtyPair, type ModbusRtuSimulator, type PtyPair } from '@afferent/simulators';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { DriverError, type DeviceSession, type Driver } from '../driver.js';
 import { createModbusDriver, type ModbusDriverOptions } from './modbus-driver.js';
 import { PROFILE, VALUES, decode, errorOf, readable, writeValues } from './test-support/every-table.js';
@@ -101,7 +101,7 @@ describe('Modbus RTU driver over a pty pair', () => {
     expect(await errorOf(readTemperature(silent))).toMatchObject({ kind: 'unreachable', message: expect.stringMatching(/quarantined/) });
     sim.setFault(undefined, 2);
     sim.unit(2).set('temperature', 7.5);
-    await waitFor(async () => (await readTemperature(silent)) === 7.5, { what: 'the unit to be probed and answer' });
+    await waitFor('the unit to be probed and answer', async () => (await readTemperature(silent)) === 7.5);
   });
 
   it('a garbled answer (bad CRC) fails that read as a protocol error; the next read works', async () => {
@@ -127,7 +127,7 @@ describe('Modbus RTU driver over a pty pair', () => {
     await pair.plug();
     const back = await simulate(pair, [1]);
     back.unit(1).set('temperature', 21.5);
-    await waitFor(async () => (await readTemperature(session).catch(() => undefined)) === 21.5, { what: 'the port to be reopened' });
+    await waitFor('the port to be reopened', async () => (await readTemperature(session).catch(() => undefined)) === 21.5);
   });
 
   it('keeps serial ports apart: a silent unit on one does not delay the other', async () => {

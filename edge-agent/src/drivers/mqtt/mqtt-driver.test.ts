@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, isReadable, loadProfileLibrary, type DeviceProfile, type PointValue } from '@afferent/device-profiles';
 import { startMqttDevice, type MqttDevice } from '@afferent/simulators';
 import { startMosquitto, type Mosquitto } from '../../test-support/mosquitto.js';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DeviceSession, DriverError, RawReadResult } from '../driver.js';
 import { createMqttDriver, type MqttDriver } from './mqtt-driver.js';
 
@@ -64,7 +64,7 @@ describe('MQTT southbound driver through mosquitto', () => {
     const seen: Record<string, PointValue[]> = {};
     await airqSession.subscribe!(AIRQ.points, (name, raw) => (seen[name] ??= []).push(POINT_CODECS.mqtt.decode(AIRQ, pointOf(AIRQ, name), raw)));
     airq.device.set('co2', 1450);
-    await waitFor(() => seen.co2?.includes(1450), { what: 'the pushed co2' });
+    await waitFor('the pushed co2', () => seen.co2?.includes(1450));
   });
 
   it('writes the relay through its command topic with ON/OFF, and the new state comes back', async () => {
@@ -75,7 +75,7 @@ describe('MQTT southbound driver through mosquitto', () => {
     const seen: PointValue[] = [];
     await session.subscribe!([relay], (_name, raw) => seen.push(POINT_CODECS.mqtt.decode(PLUG, relay, raw)));
     await session.write([{ point: relay, raw: POINT_CODECS.mqtt.encode(PLUG, relay, true) }]);
-    await waitFor(() => plug.device.get('relay') === true && seen.includes(true), { what: 'the relay on, and its state pushed' });
+    await waitFor('the relay on, and its state pushed', () => plug.device.get('relay') === true && seen.includes(true));
     expect(decode(PLUG, await session.read([relay]))).toEqual({ relay: true });
     expect(plug.refusedCommands).toEqual([]);
   });
@@ -92,13 +92,13 @@ describe('MQTT southbound driver through mosquitto', () => {
       alive: () => undefined, lost: (error) => lost.push(error), pointFailed: () => undefined,
     });
     plug.device.set('power', 10);
-    await waitFor(() => seen.includes(10), { what: 'a first value' });
+    await waitFor('a first value', () => seen.includes(10));
     await broker.stop();
-    await waitFor(() => lost.length > 0 && !d.brokers()[0]!.connected, { what: 'the broker connection reported lost' });
+    await waitFor('the broker connection reported lost', () => lost.length > 0 && !d.brokers()[0]!.connected);
     await expect(session.read([power])).rejects.toMatchObject({ kind: 'unreachable' });
     await broker.start();
     plug.device.set('power', 20);
-    await waitFor(() => seen.includes(20), { what: 'values after the broker restart', timeout: 20_000 });
+    await waitFor('values after the broker restart', () => seen.includes(20), 20_000);
   });
 
   it('garbage is a protocol error per point, silence a clear error, and a silent device does not hold up another', async () => {
@@ -108,9 +108,9 @@ describe('MQTT southbound driver through mosquitto', () => {
     const session = open(d, PLUG, 'plug-4', undefined, '300ms');
     const power = [pointOf(PLUG, 'power')];
     plug.setFault({ kind: 'garbage' });
-    await waitFor(async () => decode(PLUG, await session.read(power)).power === 'error protocol', { what: 'garbage seen as garbage' });
+    await waitFor('garbage seen as garbage', async () => decode(PLUG, await session.read(power)).power === 'error protocol');
     plug.setFault(undefined);
-    await waitFor(async () => typeof decode(PLUG, await session.read(power)).power === 'number', { what: 'values again' });
+    await waitFor('values again', async () => typeof decode(PLUG, await session.read(power)).power === 'number');
 
     // A device that never published: its read waits a little and says so, while the live one answers at once.
     const ghost = open(d, PLUG, 'ghost');
@@ -128,6 +128,6 @@ describe('MQTT southbound driver through mosquitto', () => {
     // A device that went quiet: after 3 intervals its last value is stale.
     await plug.close();
     devices.splice(0);
-    await waitFor(async () => decode(PLUG, await session.read(power)).power === 'error timeout', { what: 'the value to go stale' });
+    await waitFor('the value to go stale', async () => decode(PLUG, await session.read(power)).power === 'error timeout');
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, isReadable, loadProfileLibrary, parseProfile, type DeviceProfile, type PointValue } from '@afferent/device-profiles';
 import { SimulatedDevice, startOpcuaSimulator, type OpcuaSimulator, type OpcuaSimulatorOptions } from '@afferent/simulators';
 import { tempDirs } from '../../test-support/temp-dir.js';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DeviceSession, DriverError, PushEvents, RawReadResult } from '../driver.js';
 import { createOpcuaDriver, type OpcuaDriver } from './opcua-driver.js';
 
@@ -74,10 +74,10 @@ describe('OPC UA driver against the simulator', () => {
     sim.device().set('drum_level', 480);
     const { seen, events } = await watch(session, BOILER);
     expect(d.subscriptionStats()).toEqual({ subscriptions: 1, items: 8 });
-    await waitFor(() => seen.drum_level?.includes(480), { what: 'the first value' });
+    await waitFor('the first value', () => seen.drum_level?.includes(480));
     sim.device().set('drum_level', 495.5);
-    await waitFor(() => seen.drum_level?.includes(495.5), { what: 'the change' });
-    await waitFor(() => events.alive > 1, { what: 'keep-alives or notifications' });
+    await waitFor('the change', () => seen.drum_level?.includes(495.5));
+    await waitFor('keep-alives or notifications', () => events.alive > 1);
     expect(seen.operating_hours).toBeUndefined();
     expect(session.pushes!(point(BOILER, 'operating_hours'))).toBe(false);
   });
@@ -88,7 +88,7 @@ describe('OPC UA driver against the simulator', () => {
     const { seen } = await watch(open(d, sim.endpointUrl), BOILER);
     expect(d.subscriptionStats()).toEqual({ subscriptions: 3, items: 8 });
     sim.device().set('mode', 'manual');
-    await waitFor(() => seen.mode?.includes('manual'), { what: 'a value from the last subscription' });
+    await waitFor('a value from the last subscription', () => seen.mode?.includes('manual'));
   });
 
   it('fills the open subscription before opening another, across the devices of one endpoint', async () => {
@@ -101,7 +101,7 @@ describe('OPC UA driver against the simulator', () => {
     expect(d.subscriptionStats()).toEqual({ subscriptions: 2, items: 8 });
     expect(events.failed).toEqual({});
     sim.device().set('level_setpoint', 650);
-    await waitFor(() => seen.level_setpoint?.includes(650), { what: 'a value on the second subscription' });
+    await waitFor('a value on the second subscription', () => seen.level_setpoint?.includes(650));
   });
 
   it('learns from BadTooManyMonitoredItems: another subscription, and a per-point error when the server takes no more at all', async () => {
@@ -113,7 +113,7 @@ describe('OPC UA driver against the simulator', () => {
     expect(d.subscriptionStats()).toEqual({ subscriptions: 1, items: 5 });
     expect(Object.values(events.failed).map((e) => e.code)).toEqual(['BadTooManyMonitoredItems', 'BadTooManyMonitoredItems', 'BadTooManyMonitoredItems']);
     sim.device().set('drum_level', 612);
-    await waitFor(() => seen.drum_level?.includes(612), { what: 'the items that were taken to deliver' });
+    await waitFor('the items that were taken to deliver', () => seen.drum_level?.includes(612));
   });
 
   it("writes a rw point coerced to the node's DataType and reads it back; Bad statuses become DriverErrors", async () => {
@@ -149,15 +149,15 @@ describe('OPC UA driver against the simulator', () => {
     const d = driver();
     const session = open(d, first.endpointUrl);
     const { seen, events } = await watch(session, BOILER);
-    await waitFor(() => seen.drum_level?.includes(500), { what: 'the first value' });
+    await waitFor('the first value', () => seen.drum_level?.includes(500));
 
     await first.close();
     simulators.splice(simulators.indexOf(first), 1);
-    await waitFor(() => events.lost.length > 0, { what: 'the subscription reported lost' });
+    await waitFor('the subscription reported lost', () => events.lost.length > 0);
     expect(await errorOf(session.read([point(BOILER, 'operating_hours')]))).toMatchObject({ kind: 'unreachable' });
     await simulate({ pkiDir, port: first.port, devices: [{ device }] });
     device.set('drum_level', 505.5);
-    await waitFor(() => seen.drum_level?.includes(505.5), { what: 'the subscription after the restart', timeout: 30_000 });
+    await waitFor('the subscription after the restart', () => seen.drum_level?.includes(505.5), 30_000);
     expect(d.subscriptionStats()).toEqual({ subscriptions: 1, items: 8 });
     device.set('operating_hours', 77);
     expect(decode(BOILER, await session.read([point(BOILER, 'operating_hours')]))).toEqual({ operating_hours: 77 });
@@ -184,6 +184,6 @@ describe('OPC UA driver against the simulator', () => {
     expect(await silent).toMatchObject({ kind: 'timeout' });
     expect(reads).toBeGreaterThan(5);
     bad.setFault(undefined);
-    await waitFor(async () => 'raw' in (await badSession.read(hours)).get('operating_hours')!, { what: 'reads again' });
+    await waitFor('reads again', async () => 'raw' in (await badSession.read(hours)).get('operating_hours')!);
   });
 });

@@ -7,7 +7,7 @@ import { startOpcuaSimulator, type OpcuaSimulator } from '@afferent/simulators';
 import { OPCUACertificateManager } from 'node-opcua';
 import { opcuaTrust } from '../../commands/opcua-trust.js';
 import { tempDirs } from '../../test-support/temp-dir.js';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DriverError } from '../driver.js';
 import { createOpcuaDriver, type OpcuaDriver } from './opcua-driver.js';
 import { agentApplicationUri, certificateUri, pkiFolder } from './opcua-pki.js';
@@ -86,7 +86,7 @@ describe('OPC UA security', () => {
     expect(trusted).toMatchObject({ code: 0, out: expect.stringMatching(/^trusted [0-9a-f]{40} /) });
     expect(rejectedCertificates(dataDir)).toEqual([]);
     // The same session heals by itself on its next attempt: no restart of the agent.
-    await waitFor(async () => (await hours(strict)) === 1234, { what: 'a read with the trusted server', timeout: 20_000, every: 200 });
+    await waitFor('a read with the trusted server', async () => (await hours(strict)) === 1234, 20_000, 200);
 
     expect(await cli(['--data', dataDir, 'ffff'])).toMatchObject({ code: 1, err: expect.stringContaining('no rejected certificate') });
     expect((await cli(['--list'])).code).toBe(2);

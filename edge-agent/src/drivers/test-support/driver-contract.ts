@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { POINT_CODECS, isReadable, type DeviceProfile, type PointValue, type ProfilePoint } from '@afferent/device-profiles';
-import { waitFor } from '../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import { DriverError, type DeviceSession, type DeviceTarget, type Driver, type RawReadResult } from '../driver.js';
 
 /**
@@ -89,7 +89,7 @@ export function describeDriverContract(name: string, makeHarness: () => DriverCo
         if (pointName === name) seen.push(POINT_CODECS[target.profile.protocol].decode(target.profile, point, raw));
       });
       await harness.change(name, value);
-      await waitFor(() => seen.some((v) => JSON.stringify(v) === JSON.stringify(value)), { what: `the subscription to deliver ${name}` });
+      await waitFor(`the subscription to deliver ${name}`, () => seen.some((v) => JSON.stringify(v) === JSON.stringify(value)));
       await end();
     });
 
@@ -99,18 +99,14 @@ export function describeDriverContract(name: string, makeHarness: () => DriverCo
       // While the peer is away, a read fails as the contract says: a DriverError, not a hang or a crash.
       await settleAsDriverError(session.read(readable()));
       await harness.startPeer();
-      await waitFor(async () => JSON.stringify(await readAll().catch(() => undefined)) === JSON.stringify(harness.values()), {
-        what: 'reads to work again after the restart',
-      });
+      await waitFor('reads to work again after the restart', async () => JSON.stringify(await readAll().catch(() => undefined)) === JSON.stringify(harness.values()));
     });
 
     it('garbage from the peer is a DriverError, and the next read after it works', async () => {
       await harness.garble(true);
       await settleAsDriverError(session.read(readable()));
       await harness.garble(false);
-      await waitFor(async () => JSON.stringify(await readAll().catch(() => undefined)) === JSON.stringify(harness.values()), {
-        what: 'reads to work again after the garbage',
-      });
+      await waitFor('reads to work again after the garbage', async () => JSON.stringify(await readAll().catch(() => undefined)) === JSON.stringify(harness.values()));
     });
 
     it('fails every call after close() with a DriverError', async () => {

@@ -1,7 +1,7 @@
 import { isReadable, loadProfileLibrary, type PointValue } from '@afferent/device-profiles';
 import { SimulatedDevice, startMqttDevice, type MqttDevice } from '@afferent/simulators';
 import { startMosquitto, type Mosquitto } from '../../../test-support/mosquitto.js';
-import { waitFor } from '../../../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 import type { DeviceTarget } from '../../driver.js';
 import type { DriverContractHarness } from '../../test-support/driver-contract.js';
 import { createMqttDriver, type MqttDriver } from '../mqtt-driver.js';
@@ -35,7 +35,7 @@ export function mqttHarness(): DriverContractHarness {
     async stopPeer() {
       await plug?.close();
       await broker!.stop();
-      await waitFor(() => driver?.brokers().every((b) => !b.connected), { what: 'the agent to see the broker gone' });
+      await waitFor('the agent to see the broker gone', () => driver?.brokers().every((b) => !b.connected));
     },
     async startPeer() {
       await broker!.start();
@@ -48,7 +48,7 @@ export function mqttHarness(): DriverContractHarness {
       if (!on) return;
       // A second session on the same driver shares the broker connection: once it has the garbage, so has the case's.
       const watcher = driver!.open(target);
-      await waitFor(async () => [...(await watcher.read(PLUG.points.filter(isReadable))).values()].every((r) => 'error' in r), { what: 'the garbage to reach the agent' });
+      await waitFor('the garbage to reach the agent', async () => [...(await watcher.read(PLUG.points.filter(isReadable))).values()].every((r) => 'error' in r));
       await watcher.close();
     },
     change(point, value) {
