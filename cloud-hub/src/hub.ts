@@ -157,7 +157,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     }, logger);
 
     const api: HubFastify = await buildServer(
-      { registry, timeseries, metrics, logger, bus, commands, alarms, provisioning, configs },
+      { registry, timeseries, metrics, logger, bus, commands, alarms, provisioning, configs, ...(config.api.rateLimit ? { rateLimit: config.api.rateLimit } : {}) },
       tls ? { https: { key: tls.key, cert: tls.cert } } : {},
     );
     cleanups.push(() => api.close());
