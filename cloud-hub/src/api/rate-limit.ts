@@ -30,6 +30,6 @@ export async function installRateLimit(app: HubFastify, settings: RateLimitSetti
     allowList: (request) => exempt(request),
     onExceeded: (request) => metrics.rateLimited.inc({ by: by(request) }),
     errorResponseBuilder: (request, context) => new ApiError('rate_limited',
-      `${request.identity ? `the token "${request.identity.name}"` : 'this address'} made more than ${context.max} requests in ${window}; try again in ${context.after}`),
+      `${request.identity ? `the token "${request.identity.name}"` : 'this address'} made more than ${context.max} requests in ${window}; try again in ${Math.ceil(context.ttl / 1000)} s (Retry-After)`),
   }) as onRequestAsyncHookHandler;
 }

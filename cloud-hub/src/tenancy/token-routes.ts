@@ -15,7 +15,8 @@ import { grantedTenant } from './token-policy.js';
  */
 export function registerTokenRoutes(app: HubFastify, deps: ApiDeps): void {
   const { registry } = deps;
-  const now = deps.now ?? Date.now;
+  // Real time, not the API's pinnable clock: expiry is checked against it on every request.
+  const now = Date.now;
 
   app.post('/api/v1/tokens', {
     config: { role: 'admin', audit: 'token.create' },

@@ -10,7 +10,7 @@ import { CommandLedger } from '../commands/command-ledger.js';
 import { CommandService } from '../commands/command-service.js';
 import { DesiredConfigService } from '../fleet/desired-config-service.js';
 import { ProvisioningService } from '../fleet/provisioning-service.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { Registry } from '../registry/registry.js';
 import type { Role } from '../registry/token-registry.js';
@@ -22,14 +22,14 @@ export const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
  * The API over a real registry and stores in a temp folder, with one platform
  * token per role (`token()` makes more, of a tenant); no listening socket.
  */
-export async function apiFixture(options: { resultTimeoutMs?: number; rateLimit?: RateLimitSettings } = {}) {
+export async function apiFixture(options: { resultTimeoutMs?: number; rateLimit?: RateLimitSettings; logger?: Logger } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'afferent-api-'));
   const registry = Registry.open(dir);
   registry.profiles.loadLibrary();
   const timeseries = new SqliteTimeseriesStore(join(dir, 'timeseries.db'));
   const metrics = new HubMetrics();
   const bus = new InProcessEventBus();
-  const logger = createLogger('silent');
+  const logger = options.logger ?? createLogger('silent');
   // Commands go to `published` instead of a broker; a gateway listens when a test adds it to `listening`.
   const published: { gateway: string; command: Command }[] = [];
   const listening = new Set<string>();
