@@ -100,7 +100,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     cleanups.push(() => ledger.close());
     const metrics = new HubMetrics();
     const timeseries = openTimeseriesStore(config.timeseries, {
-      path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, metrics: metrics.registry, logger,
+      path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, tenantOf: (gateway) => registry.gateways.tenantOf(gateway), metrics: metrics.registry, logger,
     });
     cleanups.push(() => timeseries.close());
     const bus = new InProcessEventBus((error) => logger.error({ err: error }, 'an event listener failed'));

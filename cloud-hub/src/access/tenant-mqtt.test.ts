@@ -30,7 +30,7 @@ describe('MQTT access across tenants', () => {
 
   /** B's gateway announces meter-b (a device of a profile the hub knows) and the hub registers it. */
   async function announceMeterB(hub: RunningHub, client: MqttClient) {
-    const inventory = { t: 1, devices: [{ id: 'meter-b', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' }] };
+    const inventory = { t: 1, devices: [{ id: 'meter-b', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' as const }] };
     await client.publishAsync(gatewayTopic('gw-b', 'inventory'), encodeWire('inventory', inventory), { qos: 1, retain: true });
     await waitFor(() => hub.registry.devices.get('meter-b'), 'meter-b registered to gw-b');
   }
@@ -60,7 +60,7 @@ describe('MQTT access across tenants', () => {
     expect(hub.registry.devices.get('meter-b')?.gateway).toBe('gw-b');
     expect((await hub.metrics.droppedReadings.get()).values).toEqual([expect.objectContaining({ labels: { reason: 'foreign_device' }, value: 1 })]);
     // Nor can it take the device over by claiming it in its inventory.
-    await squatter.publishAsync(gatewayTopic('gw-a', 'inventory'), encodeWire('inventory', { t: 2, devices: [{ id: 'meter-b', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' }] }), { qos: 1 });
+    await squatter.publishAsync(gatewayTopic('gw-a', 'inventory'), encodeWire('inventory', { t: 2, devices: [{ id: 'meter-b', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' as const }] }), { qos: 1 });
     await waitFor(async () => (await hub.metrics.deviceConflicts.get()).values[0]?.value === 1, 'the conflict counted');
     expect(hub.registry.devices.get('meter-b')?.gateway).toBe('gw-b');
   });
