@@ -52,7 +52,7 @@ function storeOnly(dir: string): number {
 async function endToEnd(dir: string): Promise<{ pointsPerSecond: number; p99: number }> {
   const config = resolveHubConfig({ logLevel: 'silent' }, { host: '127.0.0.1', httpPort: 0, mqttPort: 0, dataDir: join(dir, 'hub') });
   const hub = await startHub(config, { logger: createLogger('silent'), adminToken: 'bench-admin-token-0123456789abcdef' });
-  hub.registry.gateways.create('bench-gw');
+  hub.registry.gateways.create('bench-gw', 'default');
   const password = await hub.registry.gateways.issuePassword('bench-gw');
   const client = await connectAsync(hub.mqttUrl, { protocolVersion: 4, username: 'bench-gw', password, reconnectPeriod: 0 });
   const payloads = Array.from({ length: batches }, (_, i) => JSON.stringify({ epoch: 'bench-epoch-1', seq: i + 1, readings: readings(i + 1) }));

@@ -100,7 +100,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     cleanups.push(() => ledger.close());
     const metrics = new HubMetrics();
     const timeseries = openTimeseriesStore(config.timeseries, {
-      path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, metrics: metrics.registry, logger,
+      path: join(config.dataDir, 'timeseries.db'), devices: registry.devices, tenantOf: (gateway) => registry.gateways.tenantOf(gateway), metrics: metrics.registry, logger,
     });
     cleanups.push(() => timeseries.close());
     const bus = new InProcessEventBus((error) => logger.error({ err: error }, 'an event listener failed'));
@@ -157,7 +157,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     }, logger);
 
     const api: HubFastify = await buildServer(
-      { registry, timeseries, metrics, logger, bus, commands, alarms, provisioning, configs },
+      { registry, timeseries, metrics, logger, bus, commands, alarms, provisioning, configs, ...(config.api.rateLimit ? { rateLimit: config.api.rateLimit } : {}) },
       tls ? { https: { key: tls.key, cert: tls.cert } } : {},
     );
     cleanups.push(() => api.close());

@@ -28,8 +28,8 @@ export async function commandStack(hubConfig: { resultTimeout?: string } = {}) {
   const library = loadProfileLibrary();
   const config = resolveHubConfig({ logLevel: 'silent', commands: hubConfig }, { host: '127.0.0.1', httpPort: 0, mqttPort: 0, dataDir: join(dir, 'hub') });
   const hub: RunningHub = await startHub(config, { logger: createLogger('silent'), adminToken: 'command-stack-admin-token-0123456789' });
-  const tokens = { operator: hub.registry.tokens.create('operator', 'ops-anna'), viewer: hub.registry.tokens.create('viewer', 'wall-screen') };
-  hub.registry.gateways.create('gw-1');
+  const tokens = { operator: hub.registry.tokens.create('operator', 'ops-anna').token, viewer: hub.registry.tokens.create('viewer', 'wall-screen').token };
+  hub.registry.gateways.create('gw-1', 'default');
   const password = await hub.registry.gateways.issuePassword('gw-1');
   const sim: ModbusSimulator = await startModbusSimulator({
     devices: [

@@ -27,8 +27,8 @@ beforeAll(async () => {
   const hubData = join(dir, 'hub');
   // No token API yet: the operator's and the viewer's tokens are provisioned in the registry before the hub starts.
   const registry = Registry.open(hubData);
-  tokens.operator = registry.tokens.create('operator', 'ops-anna');
-  tokens.viewer = registry.tokens.create('viewer', 'wall-screen');
+  tokens.operator = registry.tokens.create('operator', 'ops-anna').token;
+  tokens.viewer = registry.tokens.create('viewer', 'wall-screen').token;
   registry.close();
   const hub = startProcess('node', [HUB, 'run', '--host', '127.0.0.1', '--http-port', '0', '--mqtt-port', '0', '--data', hubData], { env: { AFFERENT_ADMIN_TOKEN: ADMIN } });
   processes.push(hub);

@@ -5,8 +5,9 @@ const MIN_LENGTH = 24;
 
 /**
  * The first admin token. With AFFERENT_ADMIN_TOKEN set, its hash is stored
- * (once) as the bootstrap admin token. Without it, a hub whose registry has no
- * admin token yet generates one and returns it so the caller can show it once;
+ * (once) as the bootstrap admin token, a platform token (it sees every
+ * tenant). Without it, a hub whose registry has no working platform admin
+ * token generates one and returns it so the caller can show it once;
  * on later starts nothing is generated and the stored hash keeps working.
  * The token never goes through the logger.
  */
@@ -18,6 +19,6 @@ export function bootstrapAdminToken(tokens: TokenRegistry, fromEnv: string | und
     tokens.ensure(fromEnv, 'admin', 'AFFERENT_ADMIN_TOKEN');
     return {};
   }
-  if (tokens.hasActiveAdmin()) return {};
-  return { generated: tokens.create('admin', 'bootstrap admin') };
+  if (tokens.hasActivePlatformAdmin()) return {};
+  return { generated: tokens.create('admin', 'bootstrap admin').token };
 }

@@ -12,7 +12,7 @@ export type AlarmEvent = HubEvent<'alarm', AlarmEventData>;
 export function alarmEvent({ record, entry }: Applied, at = Date.now()): AlarmEvent {
   return {
     type: 'alarm', at, device: record.device,
-    ...(record.gateway !== null ? { gateway: record.gateway } : {}),
+    ...(record.gateway !== null ? { gateway: record.gateway } : record.tenant !== null ? { tenant: record.tenant } : {}),
     data: { record: alarmView(record), transition: transitionView(entry) },
   };
 }

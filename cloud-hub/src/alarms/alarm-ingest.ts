@@ -11,6 +11,8 @@ export interface AlarmIngestDeps {
   /** The ledger in alarms.db: commits with the records. */
   ledger: BatchLedger;
   devices: DeviceRegistry;
+  /** A gateway's tenant: its alarms are that tenant's. */
+  tenantOf(gateway: string): string | undefined;
   metrics: AlarmMetrics;
   logger: Logger;
   /** Publish an ack to the gateway; called only after the batch is committed. */
@@ -60,6 +62,7 @@ export function createAlarmIngest(deps: AlarmIngestDeps): (gateway: string, batc
 /** The batch's transitions of devices this gateway owns, oldest first; the others are dropped and counted. */
 function ownTransitions(gateway: string, batch: AlarmBatch, deps: AlarmIngestDeps): AutomaticTransition[] {
   const own: AutomaticTransition[] = [];
+  const tenant = deps.tenantOf(gateway) ?? null;
   const foreign = new Map<string, string>();
   for (const a of batch.alarms) {
     let device = deps.devices.get(a.d);
@@ -72,7 +75,7 @@ function ownTransitions(gateway: string, batch: AlarmBatch, deps: AlarmIngestDep
       continue;
     }
     own.push({
-      device: a.d, gateway, alarm: a.alarm, state: a.state, t: a.t, severity: a.severity,
+      device: a.d, gateway, tenant, alarm: a.alarm, state: a.state, t: a.t, severity: a.severity,
       message: a.message ?? a.alarm, values: a.values ?? {}, source: 'edge', by: gateway,
     });
   }

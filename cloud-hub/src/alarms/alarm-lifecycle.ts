@@ -45,6 +45,8 @@ export interface AlarmRecord {
   device: string;
   /** The gateway the device belongs to; null for an alarm of a hub rule. */
   gateway: string | null;
+  /** The gateway's tenant, or the hub rule's; null: a hub rule over every tenant. */
+  tenant: string | null;
   alarm: string;
   severity: Severity;
   message: string;
@@ -90,6 +92,7 @@ export interface HistoryEntry {
 export interface AutomaticTransition {
   device: string;
   gateway: string | null;
+  tenant: string | null;
   alarm: string;
   state: 'raised' | 'cleared' | 'acked';
   t: number;
@@ -122,7 +125,7 @@ function entryOf(tr: AutomaticTransition, now: number, changed: boolean): Histor
 function fresh(tr: AutomaticTransition, now: number): NewRecord {
   const raised = tr.state === 'raised';
   return {
-    device: tr.device, gateway: tr.gateway, alarm: tr.alarm, severity: tr.severity, message: tr.message,
+    device: tr.device, gateway: tr.gateway, tenant: tr.tenant, alarm: tr.alarm, severity: tr.severity, message: tr.message,
     active: raised, acknowledged: false,
     firstRaised: raised ? tr.t : null, lastRaised: raised ? tr.t : null, raiseCount: raised ? 1 : 0,
     raisedValues: raised ? tr.values : null,

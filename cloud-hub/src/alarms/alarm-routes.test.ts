@@ -14,7 +14,7 @@ describe('alarm routes', () => {
 
   function edge(device: string, gateway: string, alarm: string, state: AutomaticTransition['state'], t: number, severity: Severity = 'major') {
     const outcome = api.alarms.store.applyAutomatic({
-      device, gateway, alarm, state, t, severity, message: `${alarm} on ${device}`, values: { voltage: 255 }, source: 'edge', by: gateway,
+      device, gateway, tenant: 'default', alarm, state, t, severity, message: `${alarm} on ${device}`, values: { voltage: 255 }, source: 'edge', by: gateway,
     }, t + 1);
     if (typeof outcome === 'string') throw new Error(outcome);
     return outcome.record.id;
@@ -53,7 +53,7 @@ describe('alarm routes', () => {
   it('shows one record and its history; 404 and 400 in the catalogue shape', async () => {
     const one = await get(`/api/v1/alarms/${undervoltage}`);
     expect(one.json()).toEqual({
-      id: undervoltage, device: 'meter-1', gateway: 'gw-1', alarm: 'undervoltage', severity: 'major', message: 'undervoltage on meter-1',
+      id: undervoltage, device: 'meter-1', gateway: 'gw-1', tenant: 'default', alarm: 'undervoltage', severity: 'major', message: 'undervoltage on meter-1',
       state: 'cleared', acknowledged: false, firstRaised: 2000, lastRaised: 2000, raiseCount: 1, raisedValues: { voltage: 255 },
       clearedAt: 3000, clearedValues: { voltage: 255 }, clearedBy: null, ackedAt: null, ackedBy: null, updated: 3001,
     });

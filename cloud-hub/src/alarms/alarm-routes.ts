@@ -2,6 +2,7 @@ import { SEVERITIES } from '@afferent/device-profiles';
 import { Type } from 'typebox';
 import type { ApiDeps, HubFastify } from '../api/api-deps.js';
 import { ApiError, errorResponses } from '../api/errors.js';
+import { inScope, TenantQuery } from '../api/tenant-scope.js';
 import { ALARM_STATE_FILTERS } from './alarm-store.js';
 import { AlarmSchema, AlarmTransitionSchema, alarmView, transitionView } from './alarm-views.js';
 
@@ -13,6 +14,7 @@ const ListQuery = Type.Object({
   device: Type.Optional(Type.String({ minLength: 1, description: 'only this device\'s (hub rules raise on the device "@hub")' })),
   gateway: Type.Optional(Type.String({ minLength: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'most records, newest first' })),
+  ...TenantQuery,
 });
 
 const ActionBody = Type.Object(
@@ -22,10 +24,11 @@ const ActionBody = Type.Object(
 
 /** Alarm records: list, one, its history; acknowledge or clear by hand (operator). */
 export function registerAlarmRoutes(app: HubFastify, deps: ApiDeps): void {
-  const { alarms } = deps;
-  const find = (id: number) => {
+  const { alarms, registry } = deps;
+  /** Another tenant's alarm answers as one that does not exist. */
+  const find = (id: number, scope: string | undefined) => {
     const record = alarms.store.get(id);
-    if (!record) throw new ApiError('alarm_not_found', `no alarm ${id}`);
+    if (!record || !inScope(scope, record.tenant)) throw new ApiError('alarm_not_found', `no alarm ${id}`);
     return record;
   };
 
@@ -37,8 +40,8 @@ export function registerAlarmRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: Type.Object({ alarms: Type.Array(AlarmSchema) }), ...errorResponses(400, 401, 403) },
     },
   }, async (request) => {
-    const { limit = 100, ...filter } = request.query;
-    return { alarms: alarms.store.list({ ...filter, limit }).map(alarmView) };
+    const { limit = 100, tenant: _named, ...filter } = request.query;
+    return { alarms: alarms.store.list({ ...filter, tenant: request.tenantScope, limit }).map(alarmView) };
   });
 
   app.get('/api/v1/alarms/:id', {
@@ -48,7 +51,7 @@ export function registerAlarmRoutes(app: HubFastify, deps: ApiDeps): void {
       params: AlarmParams,
       response: { 200: AlarmSchema, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (request) => alarmView(find(request.params.id)));
+  }, async (request) => alarmView(find(request.params.id, request.tenantScope)));
 
   app.get('/api/v1/alarms/:id/history', {
     schema: {
@@ -58,12 +61,12 @@ export function registerAlarmRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: Type.Object({ alarm: Type.Integer(), history: Type.Array(AlarmTransitionSchema) }), ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const { id } = find(request.params.id);
+    const { id } = find(request.params.id, request.tenantScope);
     return { alarm: id, history: alarms.store.history(id).map(transitionView) };
   });
 
   const action = (verb: 'ack' | 'clear', summary: string, refused: string) => app.post(`/api/v1/alarms/:id/${verb}`, {
-    config: { role: 'operator' },
+    config: { role: 'operator', audit: `alarm.${verb}` },
     // The body is optional: no body at all means no comment.
     preValidation: async (request) => {
       request.body ??= {};
@@ -77,11 +80,17 @@ export function registerAlarmRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: AlarmSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
+    const { tenant } = find(request.params.id, request.tenantScope);
     const outcome = alarms.operate(request.params.id, verb, request.identity!.name, request.body.comment ?? null);
     if (outcome === 'not_found') throw new ApiError('alarm_not_found', `no alarm ${request.params.id}`);
     if (outcome === 'already_acknowledged') throw new ApiError('alarm_already_acknowledged', `alarm ${request.params.id} is already acknowledged`);
     if (outcome === 'not_active') throw new ApiError('alarm_not_active', `alarm ${request.params.id} is not active`);
     request.log.info({ alarm: outcome.record.id, action: verb, by: outcome.entry.by }, `alarm ${verb === 'ack' ? 'acknowledged' : 'cleared by hand'}`);
+    // alarms.db is its own database: the entry follows the committed transition.
+    registry.audit.record({
+      actor: request.identity!, tenant, action: `alarm.${verb}`, target: String(outcome.record.id), outcome: 'ok',
+      details: { device: outcome.record.device, alarm: outcome.record.alarm, ...(request.body.comment ? { comment: request.body.comment } : {}) },
+    });
     return alarmView(outcome.record);
   });
   action('ack', 'Acknowledge an alarm', 'it is already acknowledged');

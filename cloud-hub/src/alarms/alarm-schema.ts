@@ -56,4 +56,11 @@ export const ALARM_MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX alarm_history_replay ON alarm_history (device, alarm, event, t) WHERE source != 'operator';
   ${BATCH_LEDGER_TABLES}
   `,
+  `
+  -- The tenant an alarm belongs to: its gateway's, or a hub rule's (NULL: a rule over every tenant, seen by platform tokens only).
+  -- Every gateway that existed before tenants belongs to 'default'.
+  ALTER TABLE alarms ADD COLUMN tenant TEXT;
+  UPDATE alarms SET tenant = 'default' WHERE gateway IS NOT NULL;
+  CREATE INDEX alarms_by_tenant ON alarms (tenant, id);
+  `,
 ];

@@ -21,7 +21,7 @@ function open(path = ':memory:'): AlarmStore {
 /** A transition of meter-1's overvoltage at edge time t (hub time is t + 1 s: the hub's clock is never the edge's). */
 function edge(store: AlarmStore, state: AutomaticTransition['state'], t: number, voltage = 255) {
   const result = store.applyAutomatic({
-    device: 'meter-1', gateway: 'gw-1', alarm: 'overvoltage', state, t, severity: 'major',
+    device: 'meter-1', gateway: 'gw-1', tenant: 'default', alarm: 'overvoltage', state, t, severity: 'major',
     message: `Voltage ${voltage} V`, values: { voltage }, source: 'edge', by: 'gw-1',
   }, t + 1000);
   return result;
@@ -165,5 +165,5 @@ describe('alarm record lifecycle', () => {
 });
 
 function transition(state: AutomaticTransition['state'], t: number): AutomaticTransition {
-  return { device: 'meter-1', gateway: 'gw-1', alarm: 'overvoltage', state, t, severity: 'major', message: 'm', values: {}, source: 'edge', by: 'gw-1' };
+  return { device: 'meter-1', gateway: 'gw-1', tenant: 'default', alarm: 'overvoltage', state, t, severity: 'major', message: 'm', values: {}, source: 'edge', by: 'gw-1' };
 }

@@ -26,6 +26,8 @@ export interface AlarmFilter {
   severity?: Severity;
   device?: string;
   gateway?: string;
+  /** Only this tenant's; absent: every alarm (a platform caller). */
+  tenant?: string;
   limit: number;
 }
 
@@ -38,7 +40,7 @@ const STATE_SQL: Record<AlarmStateFilter, string> = {
 
 /** Record field → column: the one place the two namings meet. */
 const COLUMNS = {
-  device: 'device', gateway: 'gateway', alarm: 'alarm', severity: 'severity', message: 'message', active: 'active',
+  device: 'device', gateway: 'gateway', tenant: 'tenant', alarm: 'alarm', severity: 'severity', message: 'message', active: 'active',
   acknowledged: 'acknowledged', firstRaised: 'first_raised', lastRaised: 'last_raised', raiseCount: 'raise_count',
   raisedValues: 'raised_values', clearedAt: 'cleared_at', clearedValues: 'cleared_values', clearedBy: 'cleared_by',
   ackedAt: 'acked_at', ackedBy: 'acked_by', firstT: 'first_t', lastT: 'last_t', updated: 'updated',
@@ -147,7 +149,7 @@ export class AlarmStore {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (filter.state) where.push(STATE_SQL[filter.state]);
-    for (const column of ['severity', 'device', 'gateway'] as const) {
+    for (const column of ['severity', 'device', 'gateway', 'tenant'] as const) {
       const value = filter[column];
       if (value === undefined) continue;
       where.push(`${column} = ?`);

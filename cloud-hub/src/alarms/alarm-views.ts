@@ -12,6 +12,7 @@ export const AlarmSchema = Type.Object({
   id: Type.Integer(),
   device: Type.String(),
   gateway: Nullable(Type.String({ description: 'null for an alarm of a hub rule' })),
+  tenant: Nullable(Type.String({ description: 'the gateway\'s tenant, or the hub rule\'s; null: a hub rule over every tenant (platform tokens only)' })),
   alarm: Type.String(),
   severity: Type.Enum(SEVERITIES),
   message: Type.String(),
@@ -47,7 +48,7 @@ export type AlarmTransitionView = Static<typeof AlarmTransitionSchema>;
 
 export function alarmView(r: AlarmRecord): AlarmView {
   return {
-    id: r.id, device: r.device, gateway: r.gateway, alarm: r.alarm, severity: r.severity, message: r.message,
+    id: r.id, device: r.device, gateway: r.gateway, tenant: r.tenant, alarm: r.alarm, severity: r.severity, message: r.message,
     state: r.active ? 'active' : 'cleared', acknowledged: r.acknowledged,
     firstRaised: r.firstRaised, lastRaised: r.lastRaised, raiseCount: r.raiseCount, raisedValues: r.raisedValues,
     clearedAt: r.clearedAt, clearedValues: r.clearedValues, clearedBy: r.clearedBy, ackedAt: r.ackedAt, ackedBy: r.ackedBy,

@@ -60,7 +60,9 @@ export function openAlarms(deps: AlarmsDeps): Alarms {
     deps.bus.publish(event);
     notifier.notify(event);
   };
-  const ingest = createAlarmIngest({ store, ledger: new BatchLedger(store.database), devices: registry.devices, metrics, logger, ack: deps.ack, announce });
+  const ingest = createAlarmIngest({
+    store, ledger: new BatchLedger(store.database), devices: registry.devices, tenantOf: (gateway) => registry.gateways.tenantOf(gateway), metrics, logger, ack: deps.ack, announce,
+  });
   const rules = new HubRules({ rules: deps.config.rules, registry, store, announce, logger });
   return {
     store,

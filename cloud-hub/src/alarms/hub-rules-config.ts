@@ -37,6 +37,8 @@ export const HubRuleSchema = Type.Object(
         labels: Type.Optional(Type.Record(Type.String(), Type.String())),
         profile: Type.Optional(ProfileName),
         gateway: Type.Optional(Type.String({ minLength: 1 })),
+        /** Only this tenant's devices, and the alarm is that tenant's. Absent: every tenant's, and only platform tokens see the alarm. */
+        tenant: Type.Optional(Type.String({ minLength: 1 })),
       },
       { additionalProperties: false },
     )),

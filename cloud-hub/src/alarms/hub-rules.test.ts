@@ -34,8 +34,8 @@ describe('hub rules', () => {
     registry = Registry.open(dir);
     store = new AlarmStore(join(dir, 'alarms.db'));
     announced.length = 0;
-    await registry.gateways.create('gw-1');
-    await registry.gateways.create('gw-2');
+    await registry.gateways.create('gw-1', 'default');
+    await registry.gateways.create('gw-2', 'default');
     const meter = { profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus' as const };
     for (const n of [1, 2, 3, 4]) registry.devices.claim('gw-1', { id: `m${n}`, ...meter, labels: { site: 'x' } });
     registry.devices.claim('gw-1', { id: 'io-1', profile: 'waveshare-modbus-rtu-io-8ch', profileVersion: 1, protocol: 'modbus', labels: { site: 'x' } });

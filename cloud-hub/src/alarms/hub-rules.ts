@@ -67,7 +67,7 @@ export class HubRules {
       for (const event of alarms.sample(t, counts(rule))) {
         try {
           const outcome = this.deps.store.applyAutomatic({
-            device: HUB_DEVICE, gateway: null, alarm: event.alarm, state: event.state, t: event.t, severity: event.severity,
+            device: HUB_DEVICE, gateway: null, tenant: rule.select?.tenant ?? null, alarm: event.alarm, state: event.state, t: event.t, severity: event.severity,
             message: event.message, values: event.values, source: 'hub', by: `rule ${rule.name}`,
           });
           if (typeof outcome !== 'string') this.deps.announce(outcome);
@@ -83,9 +83,11 @@ export class HubRules {
     const gateways = new Map(this.deps.registry.gateways.list().map((g) => [g.id, g]));
     const devices = this.deps.registry.devices.list();
     return (rule) => {
-      const { labels = {}, profile, gateway } = rule.select ?? {};
+      const { labels = {}, profile, gateway, tenant } = rule.select ?? {};
       const counts = { devices: 0, reachable: 0, offline: 0 };
       for (const device of devices) {
+        // A rule of one tenant never counts another's devices; only the hub's own config can span tenants.
+        if (tenant !== undefined && gateways.get(device.gateway)?.tenant !== tenant) continue;
         if (profile !== undefined && device.profile !== profile) continue;
         if (gateway !== undefined && device.gateway !== gateway) continue;
         if (Object.entries(labels).some(([k, v]) => device.labels[k] !== v)) continue;

@@ -49,7 +49,7 @@ function setUp(targets: Webhook[], tries = 5) {
   const outcomes = async () => Object.fromEntries((await metrics.webhookDeliveries.get()).values.map((v) => [v.labels.outcome, v.value]));
   const event = (state: AutomaticTransition['state'], t: number, severity: Severity = 'major'): AlarmEvent => {
     const applied = store.applyAutomatic({
-      device: 'meter-1', gateway: 'gw-1', alarm: 'overvoltage', state, t, severity, message: 'Voltage high', values: { voltage: 256 }, source: 'edge', by: 'gw-1',
+      device: 'meter-1', gateway: 'gw-1', tenant: 'default', alarm: 'overvoltage', state, t, severity, message: 'Voltage high', values: { voltage: 256 }, source: 'edge', by: 'gw-1',
     });
     if (typeof applied === 'string') throw new Error(applied);
     return alarmEvent(applied);

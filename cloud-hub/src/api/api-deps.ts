@@ -10,6 +10,7 @@ import type { ProvisioningService } from '../fleet/provisioning-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { Registry } from '../registry/registry.js';
+import type { AuditAction } from '../registry/audit-log.js';
 import type { Role } from '../registry/token-registry.js';
 import type { TimeseriesStore } from '../timeseries/timeseries-store.js';
 
@@ -29,8 +30,16 @@ export interface ApiDeps {
   provisioning: ProvisioningService;
   /** Desired configurations of gateways and what they report. */
   configs: DesiredConfigService;
+  /** Per-token request limits; absent: none. */
+  rateLimit?: RateLimitSettings;
   /** The clock for default time ranges (tests pin it). */
   now?: () => number;
+}
+
+/** At most `max` requests per `windowMs` per token (per client address for requests without a valid token). */
+export interface RateLimitSettings {
+  max: number;
+  windowMs: number;
 }
 
 export type HubFastify = FastifyInstance<
@@ -41,5 +50,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The least role a route needs; 'public' for none. Routes that do not say need viewer. */
     role?: Role | 'public';
+    /** Only platform tokens (no tenant) may call it. */
+    platform?: boolean;
+    /** The audit action this route performs: refused and failed attempts are recorded under it too. */
+    audit?: AuditAction;
   }
 }

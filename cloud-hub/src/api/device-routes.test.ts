@@ -7,8 +7,8 @@ describe('device and profile routes', () => {
 
   beforeEach(async () => {
     api = await apiFixture();
-    await api.registry.gateways.create('gw-1');
-    await api.registry.gateways.create('gw-2');
+    await api.registry.gateways.create('gw-1', 'default');
+    await api.registry.gateways.create('gw-2', 'default');
     api.registry.devices.claim('gw-1', { id: 'meter-1', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus', labels: { room: 'a' } });
     api.registry.devices.claim('gw-2', { id: 'th-1', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' });
     api.registry.devices.autoRegister('gw-2', 'mystery');

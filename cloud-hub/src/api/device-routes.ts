@@ -1,17 +1,10 @@
 import { Type } from 'typebox';
-import type { DeviceRecord } from '../registry/device-registry.js';
-import type { Registry } from '../registry/registry.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { DeviceDetailSchema, DeviceSchema, IdParamsSchema } from './api-schemas.js';
-import { ApiError, errorResponses } from './errors.js';
+import { errorResponses } from './errors.js';
 import { labelQuerySchema, parseLabelQuery } from './label-query.js';
+import { findDevice, TenantQuery } from './tenant-scope.js';
 import { deviceDetailView, deviceView } from './views.js';
-
-export function findDevice(registry: Registry, id: string): DeviceRecord {
-  const device = registry.devices.get(id);
-  if (!device) throw new ApiError('device_not_found', `no device ${JSON.stringify(id)}`);
-  return device;
-}
 
 export function registerDeviceRoutes(app: HubFastify, deps: ApiDeps): void {
   const { registry, timeseries } = deps;
@@ -23,12 +16,13 @@ export function registerDeviceRoutes(app: HubFastify, deps: ApiDeps): void {
       querystring: Type.Object({
         gateway: Type.Optional(Type.String({ minLength: 1, description: 'only the devices of this gateway' })),
         label: Type.Optional(labelQuerySchema('only devices that have all these labels')),
+        ...TenantQuery,
       }),
       response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }), ...errorResponses(400, 401, 403) },
     },
   }, async (request) => {
     const { gateway, label } = request.query;
-    const filter = { ...(gateway !== undefined ? { gateway } : {}), ...(label !== undefined ? { labels: parseLabelQuery(label) } : {}) };
+    const filter = { tenant: request.tenantScope, ...(gateway !== undefined ? { gateway } : {}), ...(label !== undefined ? { labels: parseLabelQuery(label) } : {}) };
     return { devices: registry.devices.list(filter).map((d) => deviceView(d, registry, timeseries)) };
   });
 
@@ -39,5 +33,5 @@ export function registerDeviceRoutes(app: HubFastify, deps: ApiDeps): void {
       params: IdParamsSchema,
       response: { 200: DeviceDetailSchema, ...errorResponses(401, 403, 404) },
     },
-  }, async (request) => deviceDetailView(findDevice(registry, request.params.id), registry, timeseries));
+  }, async (request) => deviceDetailView(findDevice(registry, request.params.id, request.tenantScope), registry, timeseries));
 }

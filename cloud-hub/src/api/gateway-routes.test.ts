@@ -75,7 +75,7 @@ describe('gateway routes', () => {
     }
     expect((await create({ id: 'gw/1' })).json().error.message).toMatch(/^body id: expected a gateway id: .*, got "gw\/1"$/);
     expect((await create({ id: 'gw-2', extra: true })).json()).toEqual({
-      error: { code: 'invalid_request', message: 'body extra: unknown field; known fields: id, name, labels, location, expiresIn' },
+      error: { code: 'invalid_request', message: 'body extra: unknown field; known fields: id, name, labels, location, expiresIn, tenant' },
     });
   });
 
@@ -89,7 +89,7 @@ describe('gateway routes', () => {
     const list = (await api.app.inject({ url: '/api/v1/gateways', headers: api.auth('viewer') })).json().gateways;
     expect(list.map((g: { id: string }) => g.id)).toEqual(['gw-1', 'gw-2']);
     expect(list[0]).toEqual({
-      id: 'gw-1', name: 'gw-1', labels: { site: 'north' }, location: null, enabled: true, provisioned: false, created: expect.any(Number),
+      id: 'gw-1', tenant: 'default', name: 'gw-1', labels: { site: 'north' }, location: null, enabled: true, provisioned: false, created: expect.any(Number),
       online: true, lastSeen: 1234, version: '0.3.0', backlog: { batches: 1, readings: 5, bytes: 300, dropped: 0 },
       devices: { 'meter-1': { reachable: false, readErrors: 3, errorsLastMinute: 2, lastError: 'timeout' } },
       config: { desired: null, applied: null, sync: 'none' },

@@ -7,6 +7,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFacto
 import { registerAlarmRoutes } from '../alarms/alarm-routes.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { registerCommandRoutes } from '../commands/command-routes.js';
+import { installAuditOfFailures } from '../audit/audit-failures.js';
+import { registerAuditRoutes } from '../audit/audit-routes.js';
 import { installAuth } from './auth-hook.js';
 import { registerDeviceRoutes } from './device-routes.js';
 import { installErrorHandling } from './error-handler.js';
@@ -14,8 +16,11 @@ import { registerEventRoutes } from './event-routes.js';
 import { registerFleetRoutes } from '../fleet/fleet-routes.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
 import { registerProfileRoutes } from './profile-routes.js';
+import { installRateLimit } from './rate-limit.js';
 import { registerSystemRoutes } from './system-routes.js';
 import { registerTelemetryRoutes } from './telemetry-routes.js';
+import { registerTenantRoutes } from '../tenancy/tenant-routes.js';
+import { registerTokenRoutes } from '../tenancy/token-routes.js';
 
 export type { ApiDeps, HubFastify } from './api-deps.js';
 
@@ -50,7 +55,8 @@ export async function buildServer(deps: ApiDeps, options: { https?: { key: strin
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   installErrorHandling(app);
-  installAuth(app, deps.registry.tokens);
+  installAuth(app, deps.registry, deps.rateLimit && await installRateLimit(app, deps.rateLimit, deps.metrics));
+  installAuditOfFailures(app, deps.registry, deps.logger);
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) request.log.warn(line, 'request failed');
@@ -66,5 +72,8 @@ export async function buildServer(deps: ApiDeps, options: { https?: { key: strin
   registerEventRoutes(app, deps);
   registerCommandRoutes(app, deps);
   registerAlarmRoutes(app, deps);
+  registerTenantRoutes(app, deps);
+  registerTokenRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   return app;
 }

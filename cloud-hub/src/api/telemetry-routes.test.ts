@@ -11,7 +11,7 @@ describe('telemetry routes', () => {
 
   beforeEach(async () => {
     api = await apiFixture();
-    await api.registry.gateways.create('gw-1');
+    await api.registry.gateways.create('gw-1', 'default');
     api.registry.devices.claim('gw-1', { id: 'meter-1', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus', labels: { site: 'plant-a', line: '1' } });
     api.registry.devices.claim('gw-1', { id: 'meter-2', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus', labels: { site: 'plant-a', line: '2' } });
     api.registry.devices.claim('gw-1', { id: 'meter-3', profile: 'eastron-sdm120', profileVersion: 1, protocol: 'modbus', labels: { site: 'plant-b' } });

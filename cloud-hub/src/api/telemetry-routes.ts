@@ -2,11 +2,11 @@ import type { FastifyReply } from 'fastify';
 import type { QueryResult } from '../timeseries/timeseries-store.js';
 import type { ApiDeps, HubFastify } from './api-deps.js';
 import { IdParamsSchema } from './api-schemas.js';
-import { findDevice } from './device-routes.js';
 import { ApiError, errorResponses } from './errors.js';
 import { parseLabelQuery } from './label-query.js';
 import { CSV_TYPE, telemetryCsv } from './telemetry-csv.js';
 import { parseTelemetryRequest, runTelemetryQuery, type TelemetryRequest } from './telemetry-request.js';
+import { findDevice } from './tenant-scope.js';
 import {
   DeviceLatestSchema, DeviceTelemetryQuerySchema, DeviceTelemetrySchema, LabelTelemetryQuerySchema, LabelTelemetrySchema,
 } from './telemetry-schemas.js';
@@ -40,7 +40,7 @@ export function registerTelemetryRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: DeviceTelemetrySchema, ...errorResponses(400, 401, 403, 404, 503) },
     },
   }, async (request, reply) => {
-    const device = findDevice(registry, request.params.id);
+    const device = findDevice(registry, request.params.id, request.tenantScope);
     const query = parseTelemetryRequest(request.query, request.headers.accept, now());
     const result = await runTelemetryQuery(timeseries, [device.id], query);
     if (query.csv) return sendCsv(reply, result, `${device.id}-telemetry`);
@@ -55,7 +55,7 @@ export function registerTelemetryRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: DeviceLatestSchema, ...errorResponses(401, 403, 404) },
     },
   }, async (request) => {
-    const device = findDevice(registry, request.params.id);
+    const device = findDevice(registry, request.params.id, request.tenantScope);
     return { device: device.id, latest: timeseries.latest(device.id) };
   });
 
@@ -71,7 +71,7 @@ export function registerTelemetryRoutes(app: HubFastify, deps: ApiDeps): void {
   }, async (request, reply) => {
     const labels = parseLabelQuery(request.query.labels);
     const query = parseTelemetryRequest(request.query, request.headers.accept, now());
-    const devices = registry.devices.list({ labels }).map((d) => d.id);
+    const devices = registry.devices.list({ labels, tenant: request.tenantScope }).map((d) => d.id);
     if (devices.length > MAX_LABEL_DEVICES) {
       throw new ApiError('invalid_request', `labels ${request.query.labels} match ${devices.length} devices; at most ${MAX_LABEL_DEVICES}: add a label`);
     }

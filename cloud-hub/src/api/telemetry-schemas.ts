@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { AGGREGATE_FUNCTIONS } from '../timeseries/timeseries-store.js';
 import { LatestValueSchema, Millis, Value } from './api-schemas.js';
 import { labelQuerySchema } from './label-query.js';
+import { TenantQuery } from './tenant-scope.js';
 
 /** Query strings and answers of the telemetry routes. */
 
@@ -34,6 +35,7 @@ export const DeviceTelemetryQuerySchema = Type.Object({
 export const LabelTelemetryQuerySchema = Type.Object({
   labels: labelQuerySchema('devices that have all these labels'),
   ...RangeAndShape,
+  ...TenantQuery,
 });
 
 const Series = Type.Record(Type.String(), Type.Array(Type.Object({ t: Millis, v: Value })), {

@@ -29,6 +29,8 @@ export interface HubEvent<T extends HubEventType = HubEventType, D = unknown> {
   /** The device it concerns, for filtering; absent for gateway-wide events. */
   device?: string;
   gateway?: string;
+  /** The tenant of an event without a gateway (a hub rule's alarm); an event with a gateway is its gateway's tenant's. */
+  tenant?: string;
   data: D;
 }
 

@@ -27,6 +27,8 @@ interface CommandRow {
 
 export interface CommandFilter {
   device?: string;
+  /** Only commands to these gateways' devices (a tenant's). */
+  gateways?: readonly string[];
   status?: CommandStatus;
   limit: number;
 }
@@ -210,6 +212,10 @@ export class CommandLedger {
     if (filter.status !== undefined) {
       where.push('status = ?');
       params.push(filter.status);
+    }
+    if (filter.gateways !== undefined) {
+      where.push(`gateway IN (${filter.gateways.map(() => '?').join(', ')})`);
+      params.push(...filter.gateways);
     }
     const sql = `SELECT * FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     return this.db.prepare<CommandRow>(sql).all(...params, filter.limit).map(fromRow);

@@ -9,8 +9,8 @@ afterEach(() => api.close());
 
 async function setUp(resultTimeoutMs?: number): Promise<void> {
   api = await apiFixture(resultTimeoutMs === undefined ? {} : { resultTimeoutMs });
-  await api.registry.gateways.create('gw-1');
-  await api.registry.gateways.create('gw-2');
+  await api.registry.gateways.create('gw-1', 'default');
+  await api.registry.gateways.create('gw-2', 'default');
   api.registry.devices.claim('gw-1', { id: 'th-1', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' });
 }
 

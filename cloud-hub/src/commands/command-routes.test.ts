@@ -10,7 +10,7 @@ describe('command routes', () => {
 
   beforeEach(async () => {
     api = await apiFixture();
-    await api.registry.gateways.create('gw-1');
+    await api.registry.gateways.create('gw-1', 'default');
     api.registry.devices.claim('gw-1', { id: 'th-1', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' });
     api.registry.devices.claim('gw-1', { id: 'io-1', profile: 'waveshare-modbus-rtu-io-8ch', profileVersion: 1, protocol: 'modbus' });
     api.registry.devices.claim('gw-1', { id: 'old-1', profile: 'xy-md02', profileVersion: 7, protocol: 'modbus' });

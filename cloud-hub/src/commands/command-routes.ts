@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { ApiDeps, HubFastify } from '../api/api-deps.js';
 import { IdParamsSchema } from '../api/api-schemas.js';
 import { ApiError, errorResponses } from '../api/errors.js';
+import { findDevice, inScope, TenantQuery } from '../api/tenant-scope.js';
 import { COMMAND_STATUSES, CommandRecordSchema } from './command-record.js';
 
 const CommandRequestSchema = Type.Object(
@@ -26,11 +27,18 @@ const CommandListQuerySchema = Type.Object({
   device: Type.Optional(Type.String({ minLength: 1 })),
   status: Type.Optional(Type.Enum(COMMAND_STATUSES)),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  ...TenantQuery,
 });
 
 /** Commands: operators write, everyone with a token reads the ledger. The caller's token name is the record's author. */
 export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
-  const { commands } = deps;
+  const { commands, registry } = deps;
+  /** A command of another tenant's device answers as one that does not exist. */
+  const find = (id: string, scope: string | undefined) => {
+    const record = commands.get(id);
+    if (!record || !inScope(scope, registry.gateways.tenantOf(record.gateway))) throw new ApiError('command_not_found', `no command ${JSON.stringify(id)}`);
+    return record;
+  };
 
   app.post('/api/v1/devices/:id/commands', {
     config: { role: 'operator' },
@@ -43,6 +51,7 @@ export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: CommandRecordSchema, 202: CommandRecordSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
+    findDevice(registry, request.params.id, request.tenantScope);
     const { record, created } = await commands.submit(request.params.id, request.body, request.identity!.name);
     return reply.status(created ? 202 : 200).send(record);
   });
@@ -54,11 +63,7 @@ export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
       params: IdParamsSchema,
       response: { 200: CommandRecordSchema, ...errorResponses(401, 403, 404) },
     },
-  }, async (request) => {
-    const record = commands.get(request.params.id);
-    if (!record) throw new ApiError('command_not_found', `no command ${JSON.stringify(request.params.id)}`);
-    return record;
-  });
+  }, async (request) => find(request.params.id, request.tenantScope));
 
   app.get('/api/v1/commands', {
     schema: {
@@ -69,16 +74,27 @@ export function registerCommandRoutes(app: HubFastify, deps: ApiDeps): void {
     },
   }, async (request) => {
     const { device, status, limit = 100 } = request.query;
-    return { commands: commands.list({ limit, ...(device !== undefined ? { device } : {}), ...(status !== undefined ? { status } : {}) }) };
+    const scope = request.tenantScope;
+    const gateways = scope === undefined ? undefined : registry.gateways.list({ tenant: scope }).map((g) => g.id);
+    return { commands: commands.list({ limit, gateways, ...(device !== undefined ? { device } : {}), ...(status !== undefined ? { status } : {}) }) };
   });
 
   app.post('/api/v1/commands/:id/cancel', {
-    config: { role: 'operator' },
+    config: { role: 'operator', audit: 'command.cancel' },
     schema: {
       tags: ['commands'],
       summary: 'Cancel a command that has not left the hub yet (queued); 409 once it was sent',
       params: IdParamsSchema,
       response: { 200: CommandRecordSchema, ...errorResponses(401, 403, 404, 409) },
     },
-  }, async (request) => commands.cancel(request.params.id, request.identity!.name));
+  }, async (request) => {
+    const { gateway } = find(request.params.id, request.tenantScope);
+    const cancelled = commands.cancel(request.params.id, request.identity!.name);
+    // commands.db is its own database: the entry follows the committed cancel.
+    registry.audit.record({
+      actor: request.identity!, tenant: registry.gateways.tenantOf(gateway) ?? null, action: 'command.cancel', target: cancelled.id,
+      outcome: 'ok', details: { device: cancelled.device },
+    });
+    return cancelled;
+  });
 }

@@ -24,10 +24,10 @@ describe('hub configuration', () => {
   });
 
   it('resolves paths in a file against the file\'s folder, and lets flags override', () => {
-    const path = file('http: { port: 9000 }\nmqtt: { host: 10.0.0.5 }\ndataDir: data\nprofileDirs: [.]\nlogLevel: debug\ncommands: { defaultExpiry: 30s }\n');
+    const path = file('http: { port: 9000 }\nmqtt: { host: 10.0.0.5 }\ndataDir: data\nprofileDirs: [.]\nlogLevel: debug\ncommands: { defaultExpiry: 30s }\napi: { rateLimit: { window: 10s } }\n');
     const dir = join(path, '..');
     expect(loadHubConfigFile(path)).toEqual({
-      http: { host: '0.0.0.0', port: 9000 }, mqtt: { host: '10.0.0.5', port: 1883, tlsPort: 8883, plain: true },
+      http: { host: '0.0.0.0', port: 9000 }, api: { rateLimit: { max: 3000, windowMs: 10_000 } }, mqtt: { host: '10.0.0.5', port: 1883, tlsPort: 8883, plain: true },
       provisioning: { tokenExpiryMs: 86_400_000 }, dataDir: join(dir, 'data'), profileDirs: [dir], logLevel: 'debug', timeseries: DEFAULT_HUB_CONFIG.timeseries,
       commands: { defaultExpiryMs: 30_000, resultTimeoutMs: 30_000 }, alarms: { webhooks: [], rules: [] },
     });
@@ -38,6 +38,7 @@ describe('hub configuration', () => {
 
   it('accepts an empty file', () => {
     expect(loadHubConfigFile(file('# nothing to change\n')).http.port).toBe(8080);
+    expect(loadHubConfigFile(file('api: { rateLimit: false }\n')).api.rateLimit).toBeNull();
   });
 
   it('names file, line, field and what is wrong, for every problem at once', () => {

@@ -24,6 +24,29 @@ const Listener = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Requests per token (per client address without a valid token) in a fixed
+ * window; `false` turns the limit off. The default leaves room for the
+ * benchmarks' bursts (100 concurrent commands from one token; see the README).
+ */
+export const ApiConfigSchema = Type.Object(
+  {
+    rateLimit: Type.Optional(Type.Union([
+      Type.Literal(false),
+      Type.Object(
+        {
+          max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, expected: 'requests per window, 1–1000000' })),
+          window: Type.Optional(DurationSchema),
+        },
+        { additionalProperties: false },
+      ),
+    ], { expected: 'false, or { max, window }' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DEFAULT_RATE_LIMIT = Object.freeze({ max: 3000, windowMs: 60_000 });
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -31,6 +54,8 @@ export const HubConfigFileSchema = Type.Object(
   {
     /** The HTTP API (and /docs, /metrics, /healthz); HTTPS when `tls` is set. */
     http: Type.Optional(Listener),
+    /** How the API serves: its rate limit. */
+    api: Type.Optional(ApiConfigSchema),
     /** TLS, the MQTT listeners, the advertised host name, provisioning (see access-config.ts). */
     ...AccessConfigFields,
     /** Where registry.db, timeseries.db and alarms.db live. */
@@ -59,6 +84,8 @@ export type HubConfigFile = Static<typeof HubConfigFileSchema>;
 /** The configuration the hub runs with: every default filled in, paths absolute. */
 export interface HubConfig extends AccessConfig {
   http: { host: string; port: number };
+  /** null: no rate limit. */
+  api: { rateLimit: { max: number; windowMs: number } | null };
   dataDir: string;
   profileDirs: string[];
   logLevel: LogLevel;
@@ -75,6 +102,7 @@ export interface HubConfigOverrides extends AccessOverrides {
 
 export const DEFAULT_HUB_CONFIG: Readonly<HubConfig> = Object.freeze({
   http: { host: '0.0.0.0', port: 8080 },
+  api: { rateLimit: DEFAULT_RATE_LIMIT },
   ...DEFAULT_ACCESS_CONFIG,
   dataDir: '.afferent/hub',
   profileDirs: [],
@@ -96,6 +124,7 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       host: overrides.host ?? file.http?.host ?? DEFAULT_HUB_CONFIG.http.host,
       port: overrides.httpPort ?? file.http?.port ?? DEFAULT_HUB_CONFIG.http.port,
     },
+    api: { rateLimit: resolveRateLimit(file.api?.rateLimit) },
     ...resolveAccessConfig(file, overrides, fromFile),
     dataDir: overrides.dataDir !== undefined
       ? resolve(overrides.dataDir)
@@ -108,6 +137,14 @@ export function resolveHubConfig(file: HubConfigFile = {}, overrides: HubConfigO
       resultTimeoutMs: file.commands?.resultTimeout !== undefined ? parseDuration(file.commands.resultTimeout) : DEFAULT_HUB_CONFIG.commands.resultTimeoutMs,
     },
     alarms: resolveAlarmsConfig(file.alarms),
+  };
+}
+
+function resolveRateLimit(rateLimit: Static<typeof ApiConfigSchema>['rateLimit']): HubConfig['api']['rateLimit'] {
+  if (rateLimit === false) return null;
+  return {
+    max: rateLimit?.max ?? DEFAULT_RATE_LIMIT.max,
+    windowMs: rateLimit?.window !== undefined ? parseDuration(rateLimit.window) : DEFAULT_RATE_LIMIT.windowMs,
   };
 }
 

@@ -5,6 +5,7 @@ import { ApiError } from '../api/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { GatewayConfigRecord } from '../registry/gateway-configs.js';
 import type { Registry } from '../registry/registry.js';
+import type { TokenIdentity } from '../registry/token-registry.js';
 
 /** Where a gateway stands with its desired configuration. */
 export type ConfigSync =
@@ -43,17 +44,20 @@ export interface DesiredConfigDeps {
 export class DesiredConfigService {
   constructor(private readonly deps: DesiredConfigDeps) {}
 
-  push(gateway: string, devices: unknown[], by: string): GatewayConfigRecord {
+  /** Check, store as the next version with its audit entry (one transaction), publish. */
+  push(gateway: string, devices: unknown[], actor: TokenIdentity): GatewayConfigRecord {
     const { registry } = this.deps;
-    if (!registry.gateways.get(gateway)) throw new ApiError('gateway_not_found', `no gateway ${JSON.stringify(gateway)}`);
+    const tenant = registry.gateways.tenantOf(gateway);
+    if (tenant === undefined) throw new ApiError('gateway_not_found', `no gateway ${JSON.stringify(gateway)}`);
     const checked = checkDeviceList(devices, {
       profileOf: (name) => registry.profiles.get(name)?.profile,
       knownProfiles: () => registry.profiles.list().map((entry) => entry.profile.profile),
       checkDevice: (device) => {
         const owner = registry.devices.get(device.id)?.gateway;
-        return owner !== undefined && owner !== gateway
-          ? [{ path: ['id'], message: `device "${device.id}" belongs to gateway ${owner}: device ids are unique across the hub` }]
-          : [];
+        if (owner === undefined || owner === gateway) return [];
+        // Ids are unique across the hub, so that the id is taken cannot be hidden; whose it is can, outside the tenant.
+        const whose = registry.gateways.tenantOf(owner) === tenant ? `gateway ${owner}` : 'a gateway of another tenant';
+        return [{ path: ['id'], message: `device "${device.id}" belongs to ${whose}: device ids are unique across the hub` }];
       },
     });
     if (checked.problems.length > 0) {
@@ -63,14 +67,20 @@ export class DesiredConfigService {
     const instances = checked.devices.map((d) => d.device);
     const profiles = new Map<string, DeviceProfile>();
     for (const device of instances) profiles.set(device.profile, registry.profiles.get(device.profile)!.profile);
-    const record = registry.configs.add(gateway, (version) => ({
-      devices,
-      published: { version, devices: instances, profiles: [...profiles.values()] },
-      created: (this.deps.now ?? Date.now)(),
-      createdBy: by,
-    }));
+    const record = registry.atomically(() => {
+      const added = registry.configs.add(gateway, (version) => ({
+        devices,
+        published: { version, devices: instances, profiles: [...profiles.values()] },
+        created: (this.deps.now ?? Date.now)(),
+        createdBy: actor.name,
+      }));
+      registry.audit.record({
+        actor, tenant, action: 'config.push', target: gateway, outcome: 'ok', details: { version: added.version, devices: instances.length },
+      });
+      return added;
+    });
     this.deps.publish(gateway, record.published);
-    this.deps.logger.info({ gateway, version: record.version, devices: instances.length, by }, 'desired config published');
+    this.deps.logger.info({ gateway, version: record.version, devices: instances.length, by: actor.name }, 'desired config published');
     return record;
   }
 

@@ -12,8 +12,8 @@ describe('desired configuration routes', () => {
   let api: ApiFixture;
   beforeEach(async () => {
     api = await apiFixture();
-    api.registry.gateways.create('gw-1');
-    api.registry.gateways.create('gw-2');
+    api.registry.gateways.create('gw-1', 'default');
+    api.registry.gateways.create('gw-2', 'default');
   });
   afterEach(() => api.close());
   const push = (devices: unknown[], gateway = 'gw-1', role: 'admin' | 'operator' = 'admin') =>

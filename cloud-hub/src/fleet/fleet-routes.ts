@@ -1,7 +1,8 @@
 import { ProvisionRequestSchema, ProvisionResponseSchema, PROVISION_PATH } from '@afferent/device-profiles';
 import type { ApiDeps, HubFastify } from '../api/api-deps.js';
 import { IdParamsSchema } from '../api/api-schemas.js';
-import { ApiError, errorResponses } from '../api/errors.js';
+import { errorResponses } from '../api/errors.js';
+import { findGateway } from '../api/tenant-scope.js';
 import { GatewayConfigSchema, PushConfigSchema } from './fleet-schemas.js';
 
 /** Provisioning (the gateway's side) and desired configurations. */
@@ -22,7 +23,6 @@ export function registerFleetRoutes(app: HubFastify, deps: ApiDeps): void {
   }, async (request) => provisioning.exchange(request.body.token));
 
   const configView = (gateway: string) => {
-    if (!registry.gateways.get(gateway)) throw new ApiError('gateway_not_found', `no gateway ${JSON.stringify(gateway)}`);
     const latest = configs.latest(gateway);
     const { sync, error } = configs.report(gateway);
     return {
@@ -38,7 +38,7 @@ export function registerFleetRoutes(app: HubFastify, deps: ApiDeps): void {
   };
 
   app.put('/api/v1/gateways/:id/config', {
-    config: { role: 'admin' },
+    config: { role: 'admin', audit: 'config.push' },
     schema: {
       tags: ['gateways'],
       summary: 'Set the gateway\'s devices: checked against the hub\'s profiles, stored as the next version, published to the gateway',
@@ -48,7 +48,8 @@ export function registerFleetRoutes(app: HubFastify, deps: ApiDeps): void {
       response: { 200: GatewayConfigSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    configs.push(request.params.id, request.body.devices, request.identity!.name);
+    findGateway(registry, request.params.id, request.tenantScope);
+    configs.push(request.params.id, request.body.devices, request.identity!);
     return configView(request.params.id);
   });
 
@@ -59,5 +60,5 @@ export function registerFleetRoutes(app: HubFastify, deps: ApiDeps): void {
       params: IdParamsSchema,
       response: { 200: GatewayConfigSchema, ...errorResponses(401, 403, 404) },
     },
-  }, async (request) => configView(request.params.id));
+  }, async (request) => configView(findGateway(registry, request.params.id, request.tenantScope).id));
 }

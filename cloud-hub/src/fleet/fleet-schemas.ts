@@ -1,5 +1,5 @@
 import {
-  BacklogSchema, ConfigStateSchema, DeviceHealthSchema, DurationSchema, GatewayId, LabelsSchema, LocationSchema,
+  BacklogSchema, ConfigStateSchema, DeviceHealthSchema, DurationSchema, GatewayId, ID_PATTERN, LabelsSchema, LocationSchema,
 } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
 import { Millis, Nullable } from '../api/api-schemas.js';
@@ -20,8 +20,16 @@ export const ConfigReportSchema = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+/** Tenant ids appear in URLs and the audit log: the same rules as gateway ids. */
+export const TenantId = Type.String({
+  pattern: ID_PATTERN,
+  description: 'a tenant: a city department or a customer',
+  expected: 'a tenant id: letters, digits, ".", "_" and "-", starting with a letter or digit (at most 64)',
+});
+
 export const GatewaySchema = Type.Object({
   id: Type.String(),
+  tenant: Type.String({ description: 'the tenant it belongs to, given at creation' }),
   name: Type.String(),
   labels: Type.Record(Type.String(), Type.String()),
   location: Nullable(LocationSchema),
@@ -44,6 +52,7 @@ export const CreateGatewaySchema = Type.Object(
     labels: Type.Optional(LabelsSchema),
     location: Type.Optional(LocationSchema),
     expiresIn: Type.Optional(ExpiresIn),
+    tenant: Type.Optional(TenantId),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import type { GatewayView } from './fleet-schemas.js';
 export function gatewayView(gateway: GatewayRecord, configs: DesiredConfigService): GatewayView {
   return {
     id: gateway.id,
+    tenant: gateway.tenant,
     name: gateway.name,
     labels: gateway.labels,
     location: gateway.location,

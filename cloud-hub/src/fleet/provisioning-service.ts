@@ -5,6 +5,7 @@ import { ApiError } from '../api/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { GatewayExistsError, type GatewayPatch, type GatewayRecord } from '../registry/gateway-registry.js';
 import type { Registry } from '../registry/registry.js';
+import type { TokenIdentity } from '../registry/token-registry.js';
 
 /** Where gateways and people reach this hub, as it advertises itself. */
 export interface HubEndpoints {
@@ -47,16 +48,28 @@ export class ProvisioningService {
     this.now = deps.now ?? Date.now;
   }
 
-  create(fields: { id: string; name?: string; labels?: Labels; location?: Location }, expiresInMs?: number): { gateway: GatewayRecord; provisioning: IssuedToken } {
-    let gateway: GatewayRecord;
-    try {
-      gateway = this.deps.registry.gateways.create(fields.id, fields);
-    } catch (error) {
-      if (error instanceof GatewayExistsError) throw new ApiError('gateway_exists', `gateway ${JSON.stringify(error.id)} already exists`);
-      throw error;
-    }
-    this.deps.logger.info({ gateway: gateway.id }, 'gateway created');
-    return { gateway, provisioning: this.issue(gateway.id, expiresInMs) };
+  /** A gateway of `tenant` and its first token, with the audit entry, in one transaction. */
+  create(fields: { id: string; name?: string; labels?: Labels; location?: Location }, tenant: string, actor: TokenIdentity,
+    expiresInMs?: number): { gateway: GatewayRecord; provisioning: IssuedToken } {
+    const { registry } = this.deps;
+    const created = registry.atomically(() => {
+      let gateway: GatewayRecord;
+      try {
+        gateway = registry.gateways.create(fields.id, tenant, fields);
+      } catch (error) {
+        // Gateway ids are MQTT usernames, unique across the hub: this is the one answer that tells of another tenant's gateway.
+        if (error instanceof GatewayExistsError) throw new ApiError('gateway_exists', `gateway ${JSON.stringify(error.id)} already exists`);
+        throw error;
+      }
+      const provisioning = this.issue(gateway.id, expiresInMs);
+      registry.audit.record({
+        actor, tenant, action: 'gateway.create', target: gateway.id, outcome: 'ok',
+        details: { name: gateway.name, labels: gateway.labels, provisioningExpires: provisioning.expires },
+      });
+      return { gateway, provisioning };
+    });
+    this.deps.logger.info({ gateway: fields.id, tenant, by: actor.name }, 'gateway created');
+    return created;
   }
 
   /** Exchange a token for the gateway's credentials. A token works once; the previous password stops working. */
@@ -86,22 +99,37 @@ export class ProvisioningService {
 
 
   /** New credentials: the current password stops working now, connections are cut, and a new token is issued. */
-  async rotate(id: string, expiresInMs?: number): Promise<{ gateway: GatewayRecord; provisioning: IssuedToken }> {
-    this.find(id);
-    this.deps.registry.gateways.clearPassword(id);
+  async rotate(id: string, actor: TokenIdentity, expiresInMs?: number): Promise<{ gateway: GatewayRecord; provisioning: IssuedToken }> {
+    const { registry } = this.deps;
+    const provisioning = registry.atomically(() => {
+      const { tenant } = this.find(id);
+      registry.gateways.clearPassword(id);
+      const issued = this.issue(id, expiresInMs);
+      registry.audit.record({ actor, tenant, action: 'gateway.rotate', target: id, outcome: 'ok', details: { provisioningExpires: issued.expires } });
+      return issued;
+    });
     await this.deps.connections.drop(id);
-    this.deps.logger.info({ gateway: id }, 'gateway credentials rotated: password withdrawn');
-    return { gateway: this.find(id), provisioning: this.issue(id, expiresInMs) };
+    this.deps.logger.info({ gateway: id, by: actor.name }, 'gateway credentials rotated: password withdrawn');
+    return { gateway: this.find(id), provisioning };
   }
 
   /**
    * Change name, labels, location or `enabled`. A disabled gateway loses its
    * connections before this resolves, and cannot connect again.
    */
-  async update(id: string, patch: GatewayPatch): Promise<GatewayRecord> {
-    const gateway = this.deps.registry.gateways.update(id, patch);
-    if (!gateway) throw notFound(id);
-    if (patch.enabled !== undefined) this.deps.logger.info({ gateway: id }, patch.enabled ? 'gateway enabled' : 'gateway disabled');
+  async update(id: string, patch: GatewayPatch, actor: TokenIdentity): Promise<GatewayRecord> {
+    const { registry } = this.deps;
+    registry.atomically(() => {
+      const gateway = registry.gateways.update(id, patch);
+      if (!gateway) throw notFound(id);
+      // Only `enabled`: the action says it all; anything else is an update, with what changed.
+      const onlySwitch = Object.keys(patch).length === 1 && patch.enabled !== undefined;
+      registry.audit.record({
+        actor, tenant: gateway.tenant, target: id, outcome: 'ok',
+        ...(onlySwitch ? { action: patch.enabled ? 'gateway.enable' : 'gateway.disable' } : { action: 'gateway.update', details: { ...patch } }),
+      });
+    });
+    if (patch.enabled !== undefined) this.deps.logger.info({ gateway: id, by: actor.name }, patch.enabled ? 'gateway enabled' : 'gateway disabled');
     if (patch.enabled === false) await this.deps.connections.drop(id);
     return this.find(id);
   }

@@ -95,6 +95,12 @@ export class HubMetrics {
     help: 'Gateways with at least one open MQTT connection.',
     registers: [this.registry],
   });
+  readonly rateLimited = new Counter({
+    name: 'afferent_hub_api_rate_limited_total',
+    help: 'API requests answered 429: by a token over its limit, or by an address without a valid token.',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
   readonly refusedConnections = new Counter({
     name: 'afferent_hub_refused_connections_total',
     help: 'MQTT connections refused, by reason.',

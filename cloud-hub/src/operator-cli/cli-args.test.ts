@@ -25,7 +25,7 @@ describe('the afferent command line', () => {
       }
       return 'accepted';
     };
-    expect(refusal(['reboot'])).toBe('unknown command "reboot"; commands: devices, device, write, commands, alarms, ack, fleet, gateways, gateway, config');
+    expect(refusal(['reboot'])).toBe('unknown command "reboot"; commands: devices, device, write, commands, alarms, ack, fleet, gateways, gateway, config, tokens, tenants, audit');
     expect(refusal(['config'])).toBe('config needs one of: get, push');
     expect(refusal(['gateways', 'create'])).toBe('accepted');
     expect(parseOperatorArgs(['gateways', 'create', 'gw-9', '--label', 'a=1', '--label', 'b=2', '--ca', 'ca.crt'], env)).toMatchObject({

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ackCommand } from './ack-command.js';
+import { auditCommand } from './audit-command.js';
 import { alarmsCommand } from './alarms-command.js';
 import { UsageError, type CliCommand, type CliValues } from './cli-command.js';
 import { commandsCommand } from './commands-command.js';
@@ -13,6 +14,10 @@ import { gatewaysRotateCommand } from './gateways-rotate-command.js';
 import { gatewaysDisableCommand, gatewaysEnableCommand } from './gateways-switch-command.js';
 import { deviceCommand } from './device-command.js';
 import { devicesCommand } from './devices-command.js';
+import { tenantsCommand, tenantsCreateCommand } from './tenants-command.js';
+import { tokensCommand } from './tokens-command.js';
+import { tokensCreateCommand } from './tokens-create-command.js';
+import { tokensRevokeCommand } from './tokens-revoke-command.js';
 import { writeCommand } from './write-command.js';
 
 /** Every command of `afferent`, in the order the usage lists them; two-word names are subcommands. */
@@ -33,6 +38,14 @@ export const COMMANDS: Record<string, CliCommand> = {
   'gateways rotate': gatewaysRotateCommand,
   'config get': configGetCommand,
   'config push': configPushCommand,
+  tokens: tokensCommand,
+  'tokens list': tokensCommand,
+  'tokens create': tokensCreateCommand,
+  'tokens revoke': tokensRevokeCommand,
+  tenants: tenantsCommand,
+  'tenants list': tenantsCommand,
+  'tenants create': tenantsCreateCommand,
+  audit: auditCommand,
 };
 
 const GLOBAL_OPTIONS = {
@@ -51,12 +64,13 @@ ${[...new Set(Object.values(COMMANDS))].map((c) => `  afferent ${c.usage}\n     
 
   --url URL      the hub's API (default: $AFFERENT_URL, else ${DEFAULT_URL})
   --token TOKEN  an API token (default: $AFFERENT_TOKEN); write and ack need the operator role,
-                 gateways create|disable|enable|rotate and config push the admin role
+                 gateways create|disable|enable|rotate, config push, tokens and audit the admin role,
+                 tenants a platform admin token (one of no tenant, such as AFFERENT_ADMIN_TOKEN)
   --ca FILE      the CA certificate an https:// hub is verified with (default: $AFFERENT_CA, else the system's CAs)
   --json         print the API's JSON, for scripts
 
 exit codes: 0 done, 1 the command did not succeed (failed, rejected, expired, timed out),
-2 usage, 3 the hub refused the request, 4 the hub cannot be reached`;
+2 usage, 3 the hub refused the request (also 429: too many requests for this token), 4 the hub cannot be reached`;
 
 export type OperatorInvocation =
   | { help: true }

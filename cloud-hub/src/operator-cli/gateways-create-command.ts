@@ -4,9 +4,11 @@ import { EXIT } from './hub-client.js';
 import { parseLabelWords, printProvisioning } from './provisioning-instructions.js';
 
 export const gatewaysCreateCommand: CliCommand = {
-  usage: 'gateways create ID [--name NAME] [--label key=value …] [--location LAT,LON] [--expires 24h]',
+  usage: 'gateways create ID [--name NAME] [--label key=value …] [--location LAT,LON] [--expires 24h] [--tenant T]',
   summary: 'create a gateway and print the one command that provisions it (its token works once)',
-  options: { name: { type: 'string' }, label: { type: 'string', multiple: true }, location: { type: 'string' }, expires: { type: 'string' } },
+  options: {
+    name: { type: 'string' }, label: { type: 'string', multiple: true }, location: { type: 'string' }, expires: { type: 'string' }, tenant: { type: 'string' },
+  },
   async run(context, args, values) {
     if (args.length !== 1) throw new UsageError('gateways create needs exactly one ID');
     const body: Record<string, unknown> = { id: args[0] };
@@ -24,6 +26,7 @@ export const gatewaysCreateCommand: CliCommand = {
       body.location = { lat, lon };
     }
     if (typeof values.expires === 'string') body.expiresIn = values.expires;
+    if (typeof values.tenant === 'string') body.tenant = values.tenant;
     const created = await context.hub.post<{ gateway: GatewayView; provisioning: { token: string; expires: number; hub: string } }>('/api/v1/gateways', body);
     if (context.json) context.print(JSON.stringify(created, null, 2));
     else {

@@ -52,6 +52,10 @@ export class HubClient {
     return this.request<T>('PATCH', path, body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
   private async request<T>(method: string, path: string, body?: object): Promise<T> {
     let response: { status: number; text: string };
     try {

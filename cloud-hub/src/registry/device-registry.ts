@@ -50,7 +50,8 @@ export class DeviceRegistry {
   private readonly seen: Statement;
   private readonly touchAll: (seen: ReadonlyMap<string, number>) => void;
 
-  constructor(db: SqliteDatabase) {
+  /** `tenantOf`: a gateway's tenant (fixed at its creation), for listings scoped to a tenant. */
+  constructor(db: SqliteDatabase, private readonly tenantOf: (gateway: string) => string | undefined) {
     for (const row of db.prepare<DeviceRow>('SELECT * FROM devices').all()) {
       this.devices.set(row.id, {
         id: row.id, gateway: row.gateway_id, profile: row.profile, profileVersion: row.profile_version,
@@ -75,7 +76,8 @@ export class DeviceRegistry {
   /** Every device the filter lets through, by id. The one query behind every device listing. */
   list(filter: FleetFilter = {}): DeviceRecord[] {
     return [...this.devices.values()]
-      .filter((d) => (filter.gateway === undefined || d.gateway === filter.gateway) && matchesLabels(d.labels, filter.labels))
+      .filter((d) => (filter.gateway === undefined || d.gateway === filter.gateway) && matchesLabels(d.labels, filter.labels)
+        && (filter.tenant === undefined || this.tenantOf(d.gateway) === filter.tenant))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 

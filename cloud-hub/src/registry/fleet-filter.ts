@@ -6,6 +6,8 @@ import type { Labels } from '@afferent/device-profiles';
  * here and one more condition in each registry's `list`.
  */
 export interface FleetFilter {
+  /** Only this tenant's; absent: every tenant (a platform caller). */
+  tenant?: string;
   gateway?: string;
   /** Every one of these labels, with this value. */
   labels?: Labels;

@@ -5,6 +5,8 @@ import { matchesLabels, type FleetFilter } from './fleet-filter.js';
 
 export interface GatewayRecord {
   id: string;
+  /** Given at creation, never changed. */
+  tenant: string;
   name: string;
   labels: Labels;
   location: Location | null;
@@ -40,6 +42,7 @@ export class GatewayExistsError extends Error {
 
 interface GatewayRow {
   id: string;
+  tenant_id: string;
   name: string;
   secret_hash: string;
   enabled: number;
@@ -60,6 +63,7 @@ function toRecord(row: GatewayRow): GatewayRecord {
   const json = <T>(text: string | null): T | null => (text ? (JSON.parse(text) as T) : null);
   return {
     id: row.id,
+    tenant: row.tenant_id,
     name: row.name,
     labels: JSON.parse(row.labels) as Labels,
     location: json<Location>(row.location),
@@ -87,9 +91,13 @@ export class GatewayRegistry {
     configState: Statement;
   };
 
+  /** Gateway → tenant: asked for every live event a scoped stream might carry, and it never changes. */
+  private readonly tenants = new Map<string, string>();
+
   constructor(db: SqliteDatabase) {
+    for (const row of db.prepare<{ id: string; tenant_id: string }>('SELECT id, tenant_id FROM gateways').all()) this.tenants.set(row.id, row.tenant_id);
     this.statements = {
-      insert: db.prepare('INSERT INTO gateways (id, name, secret_hash, created, labels, location) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO gateways (id, tenant_id, name, secret_hash, created, labels, location) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       get: db.prepare('SELECT * FROM gateways WHERE id = ?'),
       list: db.prepare('SELECT * FROM gateways ORDER BY id'),
       update: db.prepare('UPDATE gateways SET name = @name, labels = @labels, location = @location, enabled = @enabled WHERE id = @id'),
@@ -102,15 +110,20 @@ export class GatewayRegistry {
   }
 
   /** A new gateway without credentials: it gets them by exchanging a provisioning token. */
-  create(id: string, fields: { name?: string; labels?: Labels; location?: Location } = {}): GatewayRecord {
+  create(id: string, tenant: string, fields: { name?: string; labels?: Labels; location?: Location } = {}): GatewayRecord {
     try {
-      this.statements.insert.run(id, fields.name ?? id, NO_PASSWORD, Date.now(), JSON.stringify(fields.labels ?? {}),
+      this.statements.insert.run(id, tenant, fields.name ?? id, NO_PASSWORD, Date.now(), JSON.stringify(fields.labels ?? {}),
         fields.location ? JSON.stringify(fields.location) : null);
     } catch (error) {
       if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new GatewayExistsError(id);
       throw error;
     }
+    this.tenants.set(id, tenant);
     return this.get(id)!;
+  }
+
+  tenantOf(id: string): string | undefined {
+    return this.tenants.get(id);
   }
 
   get(id: string): GatewayRecord | undefined {
@@ -121,7 +134,8 @@ export class GatewayRegistry {
   /** Every gateway the filter lets through, by id. The one query behind every gateway listing. */
   list(filter: FleetFilter = {}): GatewayRecord[] {
     return this.statements.list.all().map(toRecord)
-      .filter((g) => (filter.gateway === undefined || g.id === filter.gateway) && matchesLabels(g.labels, filter.labels));
+      .filter((g) => (filter.gateway === undefined || g.id === filter.gateway) && matchesLabels(g.labels, filter.labels)
+        && (filter.tenant === undefined || g.tenant === filter.tenant));
   }
 
   /** A fresh MQTT password, replacing any earlier one; returned once, stored as a salted hash. */

@@ -32,12 +32,12 @@ export class TestBed {
     return hub;
   }
 
-  /** Create a gateway through the API and provision it, as an admin and the gateway would; its MQTT password. */
-  async gateway(hub: RunningHub, id: string): Promise<string> {
+  /** Create a gateway (of `tenant`, else default) through the API and provision it, as an admin and the gateway would; its MQTT password. */
+  async gateway(hub: RunningHub, id: string, tenant?: string): Promise<string> {
     const created = await fetch(`${hub.apiUrl}/api/v1/gateways`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id }),
+      body: JSON.stringify({ id, ...(tenant ? { tenant } : {}) }),
     });
     if (created.status !== 201) throw new Error(`creating gateway ${id}: ${created.status} ${await created.text()}`);
     const { provisioning } = (await created.json()) as { provisioning: { token: string } };

@@ -13,6 +13,8 @@ export interface StoreContext {
   /** `timeseries.db`: the embedded store, or the InfluxDB store's local part. */
   path: string;
   devices: { get(id: string): DeviceRecord | undefined };
+  /** A gateway's tenant: the InfluxDB tag `tenant`. */
+  tenantOf(gateway: string): string | undefined;
   metrics: MetricsRegistry;
   logger: Logger;
 }
@@ -22,14 +24,16 @@ const MAINTENANCE_EVERY_MS = 60_000;
 
 /**
  * InfluxDB layout: measurement = the device's profile name, tags = device,
- * gateway and the configured device labels, fields = points.
+ * gateway, tenant and the configured device labels, fields = points.
  */
-export function influxTags(devices: StoreContext['devices'], labels: readonly string[]): (device: string) => SeriesTags {
+export function influxTags(ctx: Pick<StoreContext, 'devices' | 'tenantOf'>, labels: readonly string[]): (device: string) => SeriesTags {
+  const { devices } = ctx;
   return (id) => {
     const device = devices.get(id);
     if (!device) return { measurement: UNKNOWN_PROFILE, tags: { device: id } };
     const chosen = Object.fromEntries(labels.filter((l) => device.labels[l] !== undefined).map((l) => [l, device.labels[l]!]));
-    return { measurement: device.profile, tags: { ...chosen, device: id, gateway: device.gateway } };
+    const tenant = ctx.tenantOf(device.gateway);
+    return { measurement: device.profile, tags: { ...chosen, device: id, gateway: device.gateway, ...(tenant !== undefined ? { tenant } : {}) } };
   };
 }
 
@@ -50,7 +54,7 @@ export function openTimeseriesStore(config: TimeseriesConfig, ctx: StoreContext)
   const influx = config.influx!;
   return new InfluxTimeseriesStore(ctx.path, {
     target: { url: influx.url, org: influx.org, bucket: influx.bucket, token: token(influx), timeoutMs: influx.timeoutMs },
-    tagsOf: influxTags(ctx.devices, config.labels),
+    tagsOf: influxTags(ctx, config.labels),
     batchLines: influx.batchLines,
     flushIntervalMs: influx.flushIntervalMs,
     concurrency: influx.concurrency,

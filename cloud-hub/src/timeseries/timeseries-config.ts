@@ -5,7 +5,7 @@ import { Type, type Static } from 'typebox';
 
 /** The `timeseries:` section of the hub configuration. */
 
-/** Tag names the hub writes itself, or keeps for later (tenants), or that InfluxDB reserves. */
+/** Tag names the hub writes itself (device, gateway, tenant), or that InfluxDB reserves. */
 const RESERVED_TAGS = ['device', 'gateway', 'tenant', 'time'];
 
 const InfluxSchema = Type.Object(

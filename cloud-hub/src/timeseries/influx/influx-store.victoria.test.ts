@@ -52,7 +52,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
   const timesOf = (seqs: number[], readings: number, t0: number) => seqs.flatMap((seq) => batch(seq, readings, t0).readings
     .filter((r) => r.d === DEVICES[0]).map((r) => r.t));
 
-  it('writes what the hub ingests: measurement = profile, tags = device, gateway and chosen labels, fields = points', async () => {
+  it('writes what the hub ingests: measurement = profile, tags = device, gateway, tenant and chosen labels, fields = points', async () => {
     const vm = await startVm();
     const hub = await bed.hub(influxHubConfig(bed, vm.url));
     const { send } = await influxGateway(bed, hub);
@@ -62,7 +62,7 @@ describe('InfluxDB store, writing to VictoriaMetrics', () => {
 
     await expectExactly(vm, timesOf(seqs, 5, t0));
     const [relay] = await vm.export(`{__name__="eastron-sdm120_relay",device="meter-1"}`);
-    expect(relay!.metric).toEqual({ __name__: 'eastron-sdm120_relay', device: 'meter-1', gateway: 'gw-1', site: 'plant-a' });
+    expect(relay!.metric).toEqual({ __name__: 'eastron-sdm120_relay', device: 'meter-1', gateway: 'gw-1', tenant: 'default', site: 'plant-a' });
     expect(relay!.values.slice(0, 2)).toEqual([1, 0]); // bool fields arrive as booleans (VictoriaMetrics shows them as 1/0)
     await waitFor('an empty spill queue', async () => (await hubMetric(hub, 'afferent_hub_influx_spill_rows')) === 0);
     expect(await hubMetric(hub, 'afferent_hub_influx_points_written_total')).toBe(seqs.length * 5 * DEVICES.length * POINTS_PER_READING);
