@@ -1,26 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, type RunningProcess } from '@afferent/testkit';
+import { runNodeProgram, startProcess, type ProgramRun, type RunningProcess } from '@afferent/testkit';
+import { AFFERENT_CLI as AFFERENT, HUB_CLI as HUB } from '../../bench/src/stack/stack.js';
 
-/** The compiled hub and `afferent`, as an operator runs them (`npx tsc -b` first). */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HUB = join(ROOT, 'cloud-hub/dist/cli.js');
-const AFFERENT = join(ROOT, 'cloud-hub/dist/operator-cli.js');
 const PLATFORM = 'tenancy-cli-platform-admin-token-0123456789';
 
 let dir: string;
 let hub: RunningProcess;
 let api = '';
 
-function afferent(args: string[], token = PLATFORM): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [AFFERENT, ...args], { env: { ...process.env, AFFERENT_URL: api, AFFERENT_TOKEN: token } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
+function afferent(args: string[], token = PLATFORM): Promise<ProgramRun> {
+  return runNodeProgram(AFFERENT, args, { AFFERENT_URL: api, AFFERENT_TOKEN: token });
 }
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import type { RunningHub } from '../hub.js';
 import {
   ackedSeqs, ADMIN_TOKEN, collectAcks, countRows, publishTelemetry, TestBed, telemetryBatch,
 } from '../test-support/test-hub.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /**
  * Tenants at the broker, with the real aedes and mqtt.js: gateway gw-a of
@@ -32,7 +32,7 @@ describe('MQTT access across tenants', () => {
   async function announceMeterB(hub: RunningHub, client: MqttClient) {
     const inventory = { t: 1, devices: [{ id: 'meter-b', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' as const }] };
     await client.publishAsync(gatewayTopic('gw-b', 'inventory'), encodeWire('inventory', inventory), { qos: 1, retain: true });
-    await waitFor(() => hub.registry.devices.get('meter-b'), 'meter-b registered to gw-b');
+    await waitFor('meter-b registered to gw-b', () => hub.registry.devices.get('meter-b'));
   }
 
   it('lets a gateway of tenant A neither subscribe to nor publish on the topics of tenant B\'s gateway', async () => {
@@ -54,14 +54,14 @@ describe('MQTT access across tenants', () => {
     const squatter = await bed.connect(hub, { username: 'gw-a', password: a });
     const acks = await collectAcks(squatter, 'gw-a');
     await publishTelemetry(squatter, 'gw-a', telemetryBatch(1, [{ d: 'meter-b', t: 1, v: { temperature: 99 } }, { d: 'meter-a', t: 1, v: { temperature: 20 } }]));
-    await waitFor(() => ackedSeqs(acks).includes(1), 'ack of gw-a batch 1');
+    await waitFor('ack of gw-a batch 1', () => ackedSeqs(acks).includes(1));
     expect(countRows(bed.dirs[0]!, "SELECT count(*) AS n FROM series WHERE device = 'meter-b'")).toBe(0);
     expect(countRows(bed.dirs[0]!, "SELECT count(*) AS n FROM series WHERE device = 'meter-a'")).toBe(1);
     expect(hub.registry.devices.get('meter-b')?.gateway).toBe('gw-b');
     expect((await hub.metrics.droppedReadings.get()).values).toEqual([expect.objectContaining({ labels: { reason: 'foreign_device' }, value: 1 })]);
     // Nor can it take the device over by claiming it in its inventory.
     await squatter.publishAsync(gatewayTopic('gw-a', 'inventory'), encodeWire('inventory', { t: 2, devices: [{ id: 'meter-b', profile: 'xy-md02', profileVersion: 1, protocol: 'modbus' as const }] }), { qos: 1 });
-    await waitFor(async () => (await hub.metrics.deviceConflicts.get()).values[0]?.value === 1, 'the conflict counted');
+    await waitFor('the conflict counted', async () => (await hub.metrics.deviceConflicts.get()).values[0]?.value === 1);
     expect(hub.registry.devices.get('meter-b')?.gateway).toBe('gw-b');
   });
 
@@ -83,10 +83,10 @@ describe('MQTT access across tenants', () => {
     const sent = await api(hub, 'POST', '/api/v1/devices/meter-b/commands', write, await tokenOf('tenant-b'));
     expect(sent.status).toBe(202);
     const { id } = (await sent.json()) as { id: string };
-    await waitFor(() => received.b.some((m) => m.includes(id)), 'the command at gw-b');
+    await waitFor('the command at gw-b', () => received.b.some((m) => m.includes(id)));
     // A config for gw-a, published after the command: once it arrives, anything sent to gw-a before it has arrived too.
     expect((await api(hub, 'PUT', '/api/v1/gateways/gw-a/config', { devices: [] })).status).toBe(200);
-    await waitFor(() => received.a.length > 0, 'gw-a\'s config');
+    await waitFor('gw-a\'s config', () => received.a.length > 0);
     expect(received.a).toEqual([expect.stringMatching(/^v1\/gw\/gw-a\/config /)]);
     expect(received.b).toEqual([expect.stringMatching(new RegExp(`^v1/gw/gw-b/cmd .*"id":"${id}"`))]);
   });

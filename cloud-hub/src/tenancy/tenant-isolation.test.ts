@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { followEvents } from '../api/event-stream-client.js';
 import type { HubEvent } from '../bus/hub-events.js';
 import { apiFixture, bearer, type ApiFixture } from '../test-support/api-fixture.js';
-import { waitFor } from '../test-support/wait-for.js';
+import { waitFor } from '@afferent/testkit';
 
 /**
  * Two tenants, north and south, each with a gateway, a device, an alarm, a
@@ -144,7 +144,7 @@ describe('tenant isolation at the API', () => {
         { type: 'telemetry', at: 8, gateway: 'gw-n', device: 'th-n', data: {} },
       ];
       for (const event of events) api.bus.publish(event);
-      await waitFor(() => seen.north.some((e) => e.at === 8) && seen.platform.some((e) => e.at === 8), 'the last event on both streams');
+      await waitFor('the last event on both streams', () => seen.north.some((e) => e.at === 8) && seen.platform.some((e) => e.at === 8));
       expect(seen.north.map((e) => e.at)).toEqual([7, 8]);
       expect(seen.platform.map((e) => e.at)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     } finally {
