@@ -70,8 +70,8 @@ export class TokenRegistry {
         VALUES (@id, @hash, @name, @role, @tenant, @created, @createdBy, @expires)`),
       byHash: db.prepare(`SELECT ${COLUMNS} FROM api_tokens WHERE hash = ?`),
       byId: db.prepare(`SELECT ${COLUMNS} FROM api_tokens WHERE id = ?`),
-      all: db.prepare(`SELECT ${COLUMNS} FROM api_tokens ORDER BY created, id`),
-      ofTenant: db.prepare(`SELECT ${COLUMNS} FROM api_tokens WHERE tenant_id = ? ORDER BY created, id`),
+      all: db.prepare(`SELECT ${COLUMNS} FROM api_tokens ORDER BY created, rowid`),
+      ofTenant: db.prepare(`SELECT ${COLUMNS} FROM api_tokens WHERE tenant_id = ? ORDER BY created, rowid`),
       activePlatformAdmins: db.prepare(`SELECT count(*) AS n FROM api_tokens
         WHERE role = 'admin' AND tenant_id IS NULL AND revoked IS NULL AND (expires IS NULL OR expires > ?)`),
       revokeById: db.prepare('UPDATE api_tokens SET revoked = ? WHERE id = ? AND revoked IS NULL'),
