@@ -82,8 +82,8 @@ describe('SQLite time series store', () => {
     expect(store.latest('d').fresh).toEqual({ value: 'now a string', t: 3 });
   });
 
-  it('moves staged samples into `samples` after the commit that fills the staging', () => {
-    const { store, path } = bed.open('flush', { flushAtRows: 10 });
+  it('moves staged samples into `samples` in slices with the writes after the staging fills, the newest version of a sample winning', async () => {
+    const { store, path } = bed.open('flush', { flushAtRows: 150 });
     const rows = (table: string) => {
       const db = openDatabase(path, { readonly: true });
       try {
@@ -92,10 +92,18 @@ describe('SQLite time series store', () => {
         db.close();
       }
     };
-    store.write(Array.from({ length: 9 }, (_, i) => ({ device: 'd', point: 'x', t: i, value: i })));
-    expect([rows('samples'), rows('samples_staged')]).toEqual([0, 9]);
-    store.write([{ device: 'd', point: 'x', t: 9, value: 9 }]);
-    expect([rows('samples'), rows('samples_staged')]).toEqual([10, 0]);
+    const write = (n: number, value: number) => store.write(Array.from({ length: n }, (_, i) => ({ device: 'd', point: `p${i}`, t: 1, value })));
+    write(100, 1);
+    expect([rows('samples'), rows('samples_staged')]).toEqual([0, 100]);
+    // 300 series: two slices of 200; the first rides on this write.
+    write(300, 2);
+    expect([rows('samples'), rows('samples_staged')]).toEqual([200, 400]);
+    // The second slice rides on the next write, and clears what the move claimed (not this write's sample).
+    write(1, 3);
+    expect([rows('samples'), rows('samples_staged')]).toEqual([300, 1]);
+    expect((await store.query({ devices: ['d'], points: ['p0', 'p299'], from: 0, to: 5, limit: 10 })).devices)
+      .toEqual({ d: { p0: [{ t: 1, v: 3 }], p299: [{ t: 1, v: 2 }] } });
+    expect(rows('samples_staged')).toBe(0);
   });
 
   it('upgrades a database of the first schema, keeping its samples and latest values', async () => {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../logging/logger.js';
 import type { SqliteDatabase } from '../../storage/sqlite.js';
+import { WalCheckpointer } from '../../storage/wal-checkpointer.js';
 import { atomically, openTimeseriesDatabase } from '../local-database.js';
 import { encodeValue, SeriesCatalog } from '../series-catalog.js';
 import type {
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_FLUSH_AT_ROWS = 20_000;
+/** Small, frequent checkpoints off the event loop; the log restarts at about the size SQLite's own checkpoints kept it (see WalCheckpointer). */
+const CHECKPOINT = { everyMs: 250, restartPages: 10_000 };
 
 /**
  * The embedded store: `timeseries.db`. Writes are staged (see
@@ -42,6 +45,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   private readonly queries: SqliteQueries;
   private readonly job: MaintenanceJob | undefined;
   private readonly metrics: EmbeddedStoreMetrics | undefined;
+  private readonly checkpointer: WalCheckpointer;
   /** Samples older than this are past the rollup retention: not stored. */
   private rollupCutoff = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -57,6 +61,9 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     this.staging = new SampleStaging(db, options.flushAtRows ?? DEFAULT_FLUSH_AT_ROWS);
     this.queries = new SqliteQueries(db, this.catalog, this.tiers);
     this.metrics = options.metrics ? new EmbeddedStoreMetrics(options.metrics) : undefined;
+    this.checkpointer = new WalCheckpointer(db, path, CHECKPOINT, (message) => {
+      this.options.logger?.error({ error: message }, 'time series WAL checkpoint failed; the next one tries again');
+    });
     if (options.retention) {
       this.job = new MaintenanceJob({
         db, catalog: this.catalog, tiers: this.tiers, rollups: this.rollups, staging: this.staging,
@@ -93,13 +100,26 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   atomically<T>(fn: () => T): T {
-    const result = atomically(this.database, fn, () => {
+    const outermost = !this.database.inTransaction;
+    return atomically(this.database, () => {
+      const result = fn();
+      // A slice of the move rides on the outermost write: one commit, one fsync, for both.
+      if (outermost && this.staging.due) this.moveSlice();
+      return result;
+    }, () => {
       this.catalog.reload();
       this.staging.recount();
     });
-    // After the outermost commit: move staged samples in bulk once there are enough.
-    if (!this.database.inTransaction && this.staging.full) this.staging.flush();
-    return result;
+  }
+
+  /** A failed slice (rolled back to its savepoint) must not fail the write it rides on: the move starts over later. */
+  private moveSlice(): void {
+    try {
+      this.staging.moveSlice();
+    } catch (error) {
+      this.staging.recount();
+      this.options.logger?.error({ err: error }, 'could not move staged samples into the samples table; they stay staged (queries see them)');
+    }
   }
 
   writeRefusal(): undefined {
@@ -137,6 +157,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     await this.running?.catch(() => undefined);
     if (!this.database.open) return;
     this.staging.flush();
+    await this.checkpointer.close();
     this.database.close();
   }
 
