@@ -23,6 +23,9 @@ export function workDir(prefix = 'afferent-e2e-'): { dir: string; cleanup(): voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The systemd units' environment: two malloc arenas (glibc makes up to 8 per core, each keeping freed memory resident). */
+export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2' };
+
 export interface HubProcess {
   process: RunningProcess;
   apiUrl: string;
@@ -47,7 +50,7 @@ export async function startHubProcess(dataDir: string, ports: HubPorts, options:
   const token = options.token ?? randomBytes(24).toString('base64url');
   const configFile = join(dataDir, '..', `hub-${ports.http}.yaml`);
   writeFileSync(configFile, stringify({ http: { host: '127.0.0.1', port: ports.http }, mqtt: { host: '127.0.0.1', port: ports.mqtt }, dataDir, logLevel: 'warn', ...options.config }));
-  const process = startProcess('node', [HUB_CLI, 'run', '--config', configFile], { env: { AFFERENT_ADMIN_TOKEN: token } });
+  const process = startProcess('node', [HUB_CLI, 'run', '--config', configFile], { env: { ...DEPLOYED_ENV, AFFERENT_ADMIN_TOKEN: token } });
   const [, apiUrl, mqttUrl] = await process.waitForLine(/afferent hub ready: api (\S+) mqtt (\S+)/);
   const api = async <T>(path: string, init: RequestInit = {}) => {
     const response = await fetch(`${apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
@@ -87,14 +90,12 @@ export interface AgentProcess {
  * a small young generation and a bounded old one, so memory is measured as deployed.
  */
 export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'];
-/** The unit's environment: two malloc arenas (glibc makes up to 8 per core, each keeping freed memory resident). */
-export const AGENT_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** Start the compiled agent with a config written from `config`. */
 export async function startAgentProcess(dir: string, config: object): Promise<AgentProcess> {
   const file = join(dir, 'agent.yaml');
   writeFileSync(file, stringify(config));
-  const process = startProcess('node', [...AGENT_NODE_FLAGS, AGENT_CLI, 'run', '--config', file], { env: AGENT_ENV });
+  const process = startProcess('node', [...AGENT_NODE_FLAGS, AGENT_CLI, 'run', '--config', file], { env: DEPLOYED_ENV });
   const [, statusUrl] = await process.waitForLine(/afferent agent ready: .*status (\S+)/);
   return {
     process,
