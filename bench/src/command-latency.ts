@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { followEvents } from '@afferent/cloud-hub';
-import { createGateway, hubPorts, startAgentProcess, startHubProcess, startSimulatorProcess, workDir } from './stack/stack.js';
+import { startFieldStack, workDir, type FieldStack } from './stack/stack.js';
 
 /**
  * Command latency: `node bench/dist/command-latency.js [sequential] [rounds] [devices]`.
@@ -80,21 +79,17 @@ async function commander(api: string, token: string) {
 
 export async function run(sequential = 200, rounds = 5, deviceCount = 100): Promise<CommandLatencyResult> {
   const work = workDir('afferent-bench-cmd-');
-  const stops: (() => Promise<unknown>)[] = [];
+  let field: FieldStack | undefined;
   let client: Awaited<ReturnType<typeof commander>> | undefined;
   try {
-    const hub = await startHubProcess(join(work.dir, 'hub'), await hubPorts());
-    stops.push(() => hub.process.stop());
-    const password = await createGateway(hub, 'bench-gw');
-    // One device per port: Modbus TCP devices on a LAN each have their own address and connection.
-    const sims = await startSimulatorProcess(work.dir, { devices: [{ profile: 'xy-md02', count: deviceCount, unitsPerPort: 1, idPrefix: 'th' }] });
-    stops.push(() => sims.process.stop());
-    const devices = sims.devices as { id: string }[];
-    const agent = await startAgentProcess(work.dir, {
-      gateway: { id: 'bench-gw' }, hub: { url: hub.mqttUrl, password }, dataDir: join(work.dir, 'agent'),
-      status: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', devices: devices.map((d) => ({ ...d, interval: '1s' })),
+    field = await startFieldStack(work.dir, {
+      profileDirs: [],
+      // One device per port: Modbus TCP devices on a LAN each have their own address and connection.
+      scenario: { devices: [{ profile: 'xy-md02', count: deviceCount, unitsPerPort: 1, idPrefix: 'th' }] },
+      devices: (fromSimulator) => fromSimulator.map((d) => ({ ...d, interval: '1s' })),
     });
-    stops.push(() => agent.process.stop());
+    const { hub } = field;
+    const devices = field.sim.devices as { id: string }[];
 
     const api = hub.apiUrl;
     client = await commander(api, hub.token);
@@ -129,7 +124,7 @@ export async function run(sequential = 200, rounds = 5, deviceCount = 100): Prom
     };
   } finally {
     client?.close();
-    for (const stop of stops.reverse()) await stop();
+    await field?.stop();
     work.cleanup();
   }
 }

@@ -1,9 +1,4 @@
-import { join } from 'node:path';
-import { waitFor } from '@afferent/testkit';
-import {
-  BENCH_PROFILES, createGateway, hubPorts, startAgentProcess, startHubProcess, startSimulatorProcess, workDir,
-  type AgentProcess, type HubProcess,
-} from './stack.js';
+import { BENCH_PROFILES, startFieldStack, workDir, type AgentProcess, type HubProcess } from './stack.js';
 
 export interface BenchMeterStackOptions {
   devices?: number;
@@ -34,40 +29,26 @@ export interface BenchMeterStack {
 export async function startBenchMeterStack(options: BenchMeterStackOptions = {}): Promise<BenchMeterStack> {
   const { devices = 100, unitsPerPort = 10, intervalMs = 100 } = options;
   const work = workDir('afferent-bench-');
-  const stops: (() => Promise<unknown>)[] = [];
-  const stop = async () => {
-    for (const one of stops.reverse()) await one();
-    work.cleanup();
-  };
+  const signals = Object.fromEntries(Array.from({ length: POINTS_PER_DEVICE }, (_, i) => {
+    const name = `p${String(i).padStart(2, '0')}`;
+    return [name, { kind: 'sine', min: 0, max: 1000, period: `${7 + i}s` }];
+  }));
   try {
-    const signals = Object.fromEntries(Array.from({ length: POINTS_PER_DEVICE }, (_, i) => {
-      const name = `p${String(i).padStart(2, '0')}`;
-      return [name, { kind: 'sine', min: 0, max: 1000, period: `${7 + i}s` }];
-    }));
-    const sim = await startSimulatorProcess(work.dir, { profileDirs: [BENCH_PROFILES], devices: [{ profile: 'bench-meter', count: devices, unitsPerPort, idPrefix: 'm', signals }] });
-    stops.push(() => sim.process.stop());
-    const hub = await startHubProcess(join(work.dir, 'hub'), await hubPorts(), { config: { profileDirs: [BENCH_PROFILES] } });
-    stops.push(() => hub.process.stop());
-    const password = await createGateway(hub, 'bench-gw');
-    const agent = await startAgentProcess(work.dir, {
-      gateway: { id: 'bench-gw' },
-      hub: { url: hub.mqttUrl, password },
-      dataDir: join(work.dir, 'agent'),
+    const field = await startFieldStack(work.dir, {
       profileDirs: [BENCH_PROFILES],
-      status: { host: '127.0.0.1', port: 0 },
-      logLevel: 'warn',
-      devices: sim.devices.map((d) => ({ ...d, interval: `${intervalMs}ms` })),
+      scenario: { devices: [{ profile: 'bench-meter', count: devices, unitsPerPort, idPrefix: 'm', signals }] },
+      devices: (fromSimulator) => fromSimulator.map((d) => ({ ...d, interval: `${intervalMs}ms` })),
     });
-    stops.push(() => agent.process.stop());
-    await waitFor('data at the hub', async () => (await hub.metric('afferent_hub_points_ingested_total')) > 0, 30_000);
     return {
-      hub, agent, devices, intervalMs,
-      pids: { agent: agent.process.child.pid!, hub: hub.process.child.pid!, sim: sim.process.child.pid! },
+      hub: field.hub, agent: field.agent, devices, intervalMs, pids: field.pids,
       offered: (devices * POINTS_PER_DEVICE * 1000) / intervalMs,
-      stop,
+      stop: async () => {
+        await field.stop();
+        work.cleanup();
+      },
     };
   } catch (error) {
-    await stop();
+    work.cleanup();
     throw error;
   }
 }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { waitFor } from '@afferent/testkit';
 import { cpuSecondsOf, memoryOf } from './process-usage.js';
-import { createGateway, hubPorts, startAgentProcess, startHubProcess, startSimulatorProcess, workDir, type AgentProcess } from './stack.js';
+import { startFieldStack, workDir, type FieldStack } from './stack.js';
 
 export interface EdgeBenchOptions {
   /** Writes the profiles the scenario uses into `dir` (a profile folder for simulator, hub and agent). */
@@ -32,29 +31,17 @@ export interface EdgeBenchResult {
  */
 export async function runEdgeBench(options: EdgeBenchOptions): Promise<EdgeBenchResult> {
   const work = workDir('afferent-bench-');
-  const stops: (() => Promise<unknown>)[] = [];
+  let field: FieldStack | undefined;
   try {
     const profileDir = join(work.dir, 'profiles');
     options.profiles(profileDir);
-    const sim = await startSimulatorProcess(work.dir, { profileDirs: [profileDir], ...options.scenario }, ['--pki', join(work.dir, 'sim-pki')]);
-    stops.push(() => sim.process.stop());
-    const hub = await startHubProcess(join(work.dir, 'hub'), await hubPorts(), { config: { profileDirs: [profileDir] } });
-    stops.push(() => hub.process.stop());
-    const password = await createGateway(hub, 'bench-gw');
-    const agent: AgentProcess = await startAgentProcess(work.dir, {
-      gateway: { id: 'bench-gw' },
-      hub: { url: hub.mqttUrl, password },
-      dataDir: join(work.dir, 'agent'),
-      profileDirs: [profileDir],
-      status: { host: '127.0.0.1', port: 0 },
-      logLevel: 'warn',
-      devices: options.devices(sim.devices),
+    field = await startFieldStack(work.dir, {
+      profileDirs: [profileDir], scenario: options.scenario, simArgs: ['--pki', join(work.dir, 'sim-pki')],
+      devices: options.devices, readyTimeoutMs: 120_000,
     });
-    stops.push(() => agent.process.stop());
-
-    await waitFor('data at the hub', async () => (await hub.metric('afferent_hub_points_ingested_total')) > 0, 120_000);
+    const { agent } = field;
     await new Promise((r) => setTimeout(r, options.warmupS * 1000));
-    const pids = { agent: agent.process.child.pid!, hub: hub.process.child.pid!, simulator: sim.process.child.pid! };
+    const pids = { agent: field.pids.agent, hub: field.pids.hub, simulator: field.pids.sim };
     const cpu0 = { agent: cpuSecondsOf(pids.agent), hub: cpuSecondsOf(pids.hub), simulator: cpuSecondsOf(pids.simulator) };
     const counts0 = await Promise.all(options.counters.map((name) => agent.metric(name)));
     const started = Date.now();
@@ -70,7 +57,7 @@ export async function runEdgeBench(options: EdgeBenchOptions): Promise<EdgeBench
       backlog: (await agent.health<{ backlog: { readings: number } }>()).backlog.readings,
     };
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    await field?.stop();
     work.cleanup();
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { freePort } from '@afferent/simulators';
-import { provisionGateway, startProcess, type RunningProcess } from '@afferent/testkit';
+import { provisionGateway, startProcess, waitFor, type RunningProcess } from '@afferent/testkit';
 import { metricValue } from './prometheus.js';
 
 // bench/src/stack or bench/dist/stack: the repository is three levels up.
@@ -125,4 +125,58 @@ export async function startSimulatorProcess(dir: string, scenario: object, args:
   await process.waitForLine(/afferent-sim ready/);
   const { devices } = parse(readFileSync(devicesFile, 'utf8')) as { devices: object[] };
   return { process, devices };
+}
+
+export interface FieldStack {
+  sim: { process: RunningProcess; devices: object[] };
+  hub: HubProcess;
+  agent: AgentProcess;
+  pids: { agent: number; hub: number; sim: number };
+  /** Agent, hub, simulators, in that order. */
+  stop(): Promise<void>;
+}
+
+export interface FieldStackOptions {
+  /** Profile folders for simulators, hub and agent alike. */
+  profileDirs: string[];
+  /** The simulator scenario (`profileDirs` added) and more CLI options for it. */
+  scenario: object;
+  simArgs?: string[];
+  /** The agent's devices, from what the simulator says. */
+  devices(fromSimulator: object[]): object[];
+  /** How long data may take to first reach the hub. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Simulators → agent (gateway `bench-gw`, provisioned) → hub, each in its
+ * own process on loopback, in `dir`; resolves once data reaches the hub.
+ * What the benchmarks at load run on.
+ */
+export async function startFieldStack(dir: string, options: FieldStackOptions): Promise<FieldStack> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const one of stops.reverse()) await one();
+  };
+  try {
+    const sim = await startSimulatorProcess(dir, { profileDirs: options.profileDirs, ...options.scenario }, options.simArgs);
+    stops.push(() => sim.process.stop());
+    const hub = await startHubProcess(join(dir, 'hub'), await hubPorts(), { config: { profileDirs: options.profileDirs } });
+    stops.push(() => hub.process.stop());
+    const agent = await startAgentProcess(dir, {
+      gateway: { id: 'bench-gw' },
+      hub: { url: hub.mqttUrl, password: await createGateway(hub, 'bench-gw') },
+      dataDir: join(dir, 'agent'),
+      profileDirs: options.profileDirs,
+      status: { host: '127.0.0.1', port: 0 },
+      logLevel: 'warn',
+      devices: options.devices(sim.devices),
+    });
+    stops.push(() => agent.process.stop());
+    await waitFor('data at the hub', async () => (await hub.metric('afferent_hub_points_ingested_total')) > 0, options.readyTimeoutMs ?? 30_000);
+    return { sim, hub, agent, pids: { agent: agent.process.child.pid!, hub: hub.process.child.pid!, sim: sim.process.child.pid! }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
