@@ -67,6 +67,8 @@ export class WalCheckpointer {
 
   /** A last checkpoint, then the worker's connection closes (before the caller closes its own). */
   async close(): Promise<void> {
+    // Referenced again while it finishes: otherwise a caller awaiting this with nothing else pending finds an empty event loop and Node exits (code 13).
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.exited;
   }
