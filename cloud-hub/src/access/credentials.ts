@@ -8,8 +8,16 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } 
  *   entropy, so a fast hash is safe and lets every request look one up cheaply.
  */
 
+/**
+ * 32 random bytes, base64url. Never one that starts with "-": given as
+ * `--token -xyz…` on a command line, Node's argument parser (and most others)
+ * takes it for an option and refuses it; that was one provisioning in 64.
+ */
 export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(32).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /** N=2^14, r=8, p=1: node's defaults, ~16 MiB and tens of ms per check. */
