@@ -1,5 +1,5 @@
 import {
-  DurationSchema, PointName, ProfileName, SEVERITIES, compileAlarms,
+  AlarmRuleFields, PointName, ProfileName, compileAlarms,
   type AlarmDefinition, type DeviceProfile, type Problem,
 } from '@afferent/device-profiles';
 import { Type, type Static } from 'typebox';
@@ -42,12 +42,7 @@ export const HubRuleSchema = Type.Object(
       },
       { additionalProperties: false },
     )),
-    when: Type.String({ minLength: 1 }),
-    clear: Type.Optional(Type.String({ minLength: 1 })),
-    for: Type.Optional(DurationSchema),
-    clearFor: Type.Optional(DurationSchema),
-    severity: Type.Enum(SEVERITIES),
-    message: Type.Optional(Type.String()),
+    ...AlarmRuleFields,
   },
   { additionalProperties: false },
 );

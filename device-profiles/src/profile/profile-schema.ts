@@ -64,21 +64,20 @@ export const ProfilePointSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ProfileAlarmSchema = Type.Object(
-  {
-    name: PointName,
-    /** Condition over the device's points, e.g. "voltage > 253". */
-    when: Type.String({ minLength: 1 }),
-    /** Condition that clears it (hysteresis); default: not `when`. */
-    clear: Type.Optional(Type.String({ minLength: 1 })),
-    for: Type.Optional(DurationSchema),
-    clearFor: Type.Optional(DurationSchema),
-    severity: Type.Enum(SEVERITIES),
-    /** Text with {point} placeholders, e.g. "Voltage {voltage} V above limit". */
-    message: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
+/** What an alarm rule says, wherever it is written: in a profile, or as a hub rule across devices. */
+export const AlarmRuleFields = {
+  /** Condition over the points, e.g. "voltage > 253". */
+  when: Type.String({ minLength: 1 }),
+  /** Condition that clears it (hysteresis); default: not `when`. */
+  clear: Type.Optional(Type.String({ minLength: 1 })),
+  for: Type.Optional(DurationSchema),
+  clearFor: Type.Optional(DurationSchema),
+  severity: Type.Enum(SEVERITIES),
+  /** Text with {point} placeholders, e.g. "Voltage {voltage} V above limit". */
+  message: Type.Optional(Type.String()),
+};
+
+export const ProfileAlarmSchema = Type.Object({ name: PointName, ...AlarmRuleFields }, { additionalProperties: false });
 
 export const DeviceProfileSchema = Type.Object(
   {
