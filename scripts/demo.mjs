@@ -129,11 +129,11 @@ async function main() {
   const { devices } = parse(readFileSync(devicesFile, 'utf8'));
   // The devices come from the simulators; gateway id, hub address and credentials from provisioning.
   writeFileSync(agentConfig, stringify({ status: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', devices }));
-  await runTo('edge-agent/dist/cli.js', ['provision', '--hub', created.provisioning.hub, '--token', created.provisioning.token,
+  await runTo('edge-agent/bundle/cli.mjs', ['provision', '--hub', created.provisioning.hub, '--token', created.provisioning.token,
     '--config', agentConfig, '--data', join(workDir, 'agent')]);
 
   console.log('starting the edge agent…');
-  const [, statusUrl] = await start('agent', 'edge-agent/dist/cli.js', ['run', '--config', agentConfig], /afferent agent ready: .*status (\S+)/);
+  const [, statusUrl] = await start('agent', 'edge-agent/bundle/cli.mjs', ['run', '--config', agentConfig], /afferent agent ready: .*status (\S+)/);
 
   console.log(`
 Afferent is running: ${devices.length} simulated devices (Modbus, OPC UA, CoAP, MQTT) → edge agent → hub, over TLS.

@@ -31,7 +31,7 @@ if [ "$node_major" -lt 20 ]; then
   echo "Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi
-for built in device-profiles/dist edge-agent/dist; do
+for built in device-profiles/dist edge-agent/dist edge-agent/bundle; do
   [ -d "$SRC/$built" ] || { echo "$SRC/$built is missing: run 'npm ci && npm run build' first" >&2; exit 1; }
 done
 
@@ -42,6 +42,7 @@ for pkg in device-profiles edge-agent; do
   rm -rf "${PREFIX:?}/$pkg"
   mkdir -p "$PREFIX/$pkg"
   cp -r "$SRC/$pkg/package.json" "$SRC/$pkg/dist" "$PREFIX/$pkg/"
+  [ -d "$SRC/$pkg/bundle" ] && cp -r "$SRC/$pkg/bundle" "$PREFIX/$pkg/"
   [ -d "$SRC/$pkg/profiles" ] && cp -r "$SRC/$pkg/profiles" "$PREFIX/$pkg/"
 done
 # Only the agent's workspace and what it needs at run time.
@@ -59,7 +60,7 @@ if [ ! -f /etc/afferent/agent.yaml ]; then
 fi
 
 if [ "$SYSTEMD" = yes ]; then
-  printf '#!/bin/sh\nexec node %s/edge-agent/dist/cli.js "$@"\n' "$PREFIX" > /usr/local/bin/edge-agent
+  printf '#!/bin/sh\nexec node %s/edge-agent/bundle/cli.mjs "$@"\n' "$PREFIX" > /usr/local/bin/edge-agent
   chmod 0755 /usr/local/bin/edge-agent
   sed "s#/opt/afferent#$PREFIX#g" "$SRC/deploy/systemd/afferent-edge-agent.service" > /etc/systemd/system/afferent-edge-agent.service
   systemctl daemon-reload
@@ -67,4 +68,4 @@ fi
 echo "next: provision this gateway with the command 'afferent gateways create ID' printed on the hub side:"
 echo "  sudo edge-agent provision --hub https://HUB:8080 --token TOKEN --config /etc/afferent/agent.yaml"
 [ "$SYSTEMD" = yes ] && echo "then: systemctl enable --now afferent-edge-agent"
-echo "check the configuration with: node $PREFIX/edge-agent/dist/cli.js check-config /etc/afferent/agent.yaml"
+echo "check the configuration with: node $PREFIX/edge-agent/bundle/cli.mjs check-config /etc/afferent/agent.yaml"

@@ -15,6 +15,7 @@ import { ConfigApplier } from './remote-config/config-applier.js';
 import { ConfigChannel } from './remote-config/config-channel.js';
 import { AgentMetrics } from './status/agent-metrics.js';
 import { startStatusServer, type HealthReport, type StatusServer } from './status/status-server.js';
+import { settleMqttPacketMemory } from './uplink/mqtt-packet-memory.js';
 import { Uplink } from './uplink/uplink.js';
 
 export interface RunningAgent {
@@ -45,6 +46,7 @@ const PRUNE_EVERY_MS = 60_000;
  * hub down, readings go to the outbox all the same.
  */
 export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<RunningAgent> {
+  settleMqttPacketMemory();
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } }, pino.destination(2));
   const outbox = new Outbox(config.dataDir, config.outbox);
   let uplink: Uplink | undefined;

@@ -11,7 +11,8 @@ import { metricValue } from './prometheus.js';
 // bench/src/stack or bench/dist/stack: the repository is three levels up.
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const HUB_CLI = join(ROOT, 'cloud-hub/dist/cli.js');
-export const AGENT_CLI = join(ROOT, 'edge-agent/dist/cli.js');
+/** The agent as deployed: its bundle (edge-agent/scripts/bundle.mjs), not the compiled files. */
+export const AGENT_CLI = join(ROOT, 'edge-agent/bundle/cli.mjs');
 export const SIM_CLI = join(ROOT, 'simulators/dist/cli.js');
 export const AFFERENT_CLI = join(ROOT, 'cloud-hub/dist/operator-cli.js');
 /** Profiles made for benchmarks and tests (`bench/profiles`). */

@@ -1,14 +1,18 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { ValidationError, type Problem } from '../validation/problem.js';
 import { checkSchema } from '../validation/schema-check.js';
 import { locateProblems, parseYamlSource } from '../validation/yaml-document.js';
 import { checkProfile } from './profile-check.js';
 import { DeviceProfileSchema, type DeviceProfile } from './profile-schema.js';
 
-/** The profiles shipped with Afferent: `device-profiles/profiles/`. */
-export const BUILTIN_PROFILES_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
+/**
+ * The profiles shipped with Afferent: `device-profiles/profiles/`. Found
+ * through the package rather than relative to this file, so that code bundled
+ * elsewhere (the agent's bundle) finds them too.
+ */
+export const BUILTIN_PROFILES_DIR = join(dirname(createRequire(import.meta.url).resolve('@afferent/device-profiles/package.json')), 'profiles');
 
 /** Validate a profile that is already a value (parsed JSON from the API, say). */
 export function validateProfile(value: unknown): { profile: DeviceProfile; problems: [] } | { profile?: undefined; problems: Problem[] } {

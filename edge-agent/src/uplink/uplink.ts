@@ -4,7 +4,6 @@ import { encodeWire, gatewayTopic, parseGatewayTopic, type GatewayStatus, type I
 import type { Outbox } from '../outbox/outbox.js';
 import { BatchSender, type SenderCounters } from './batch-sender.js';
 import type { LinkUser, QosPublish } from './link-user.js';
-import { fillMqttLengthCache } from './mqtt-length-cache.js';
 
 export interface UplinkOptions {
   gatewayId: string;
@@ -73,7 +72,6 @@ export class Uplink {
 
   start(): void {
     const { options } = this;
-    fillMqttLengthCache();
     const client = connect(options.url, {
       protocolVersion: 4,
       clientId: `afferent-agent-${options.gatewayId}`,
