@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfileFile } from '@afferent/device-profiles';
 import { startModbusSimulator, type ModbusSimulator } from '@afferent/simulators';
 import { createGateway, hubPorts, startAgentProcess, startHubProcess, workDir, type AgentProcess, type HubProcess } from '../bench/src/stack/stack.js';
 import { waitFor } from '@afferent/testkit';
+
+const AGENT_PACKAGE = JSON.parse(readFileSync(new URL('../edge-agent/package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** One counter that changes on every poll: every reading the agent produces is distinct and countable. */
 /** Raw queries span at most 31 days: ask from the start of the test. */
@@ -57,6 +59,8 @@ describe('foundation: a Modbus meter\'s readings travel edge → hub → API', (
       devices: [{ id: 'counter-1', profile: 'e2e-counter', interval: '50ms', heartbeat: '1h', connection: { url: simulator.url, unitId: 1 } }],
     });
     cleanups.push(() => agent.process.stop());
+    // The agent runs as deployed, from its bundle, which still knows what it is.
+    expect(await agent.health()).toMatchObject({ ok: true, version: AGENT_PACKAGE.version });
 
     // A value set at the device shows up at the API.
     simulator.unit(1).set('setpoint', 21.5);
