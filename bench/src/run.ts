@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<BenchResult>> = {
   // Bounded by SOAK_MINUTES (default 5).
   soak: async () => (await import('./soak.js')).run(),
   'rtu-polls': async () => (await import('./rtu-polls.js')).run(),
+  'outage-memory': async () => (await import('./outage-memory.js')).run(),
   'alarm-latency': async () => {
     const { run, asBenchResult } = await import('./alarm-latency.js');
     return asBenchResult(await run());
