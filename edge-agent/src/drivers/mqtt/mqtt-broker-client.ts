@@ -31,7 +31,7 @@ export class BrokerClient {
   private readonly backoff = new ReconnectBackoff(250, 10_000);
   private retry: NodeJS.Timeout | undefined;
   private lastError = 'not connected yet';
-  private connecting = true;
+  private pending = true;
   private closed = false;
 
   constructor(
@@ -62,10 +62,15 @@ export class BrokerClient {
     return this.client.connected;
   }
 
+  /** A connection attempt is under way: its listeners hear `connected` or `disconnected` next. */
+  get connecting(): boolean {
+    return this.pending && !this.closed;
+  }
+
   /** Connected now, or once the attempt under way succeeds; fails at once while waiting to retry. */
   ready(timeoutMs: number): Promise<void> {
     if (this.client.connected) return Promise.resolve();
-    if (!this.connecting || this.closed) return Promise.reject(this.unreachable);
+    if (!this.connecting) return Promise.reject(this.unreachable);
     return new Promise((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);
@@ -127,7 +132,7 @@ export class BrokerClient {
   }
 
   private onConnect(): void {
-    this.connecting = false;
+    this.pending = false;
     if (this.backoff.failedAttempts > 0) this.log?.info({ url: this.settings.url }, 'mqtt broker connection restored');
     this.backoff.succeeded();
     if (this.routes.size > 0) this.subscribe([...this.routes.keys()]);
@@ -141,14 +146,14 @@ export class BrokerClient {
   }
 
   private onClose(): void {
-    this.connecting = false;
+    this.pending = false;
     if (this.closed) return;
     const error = this.unreachable;
     for (const listener of this.listeners) listener.disconnected(error);
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       if (this.closed || this.client.connected) return;
-      this.connecting = true;
+      this.pending = true;
       this.client.reconnect();
     }, this.backoff.failed(this.lastError));
   }

@@ -80,6 +80,33 @@ describe('MQTT southbound driver through mosquitto', () => {
     expect(plug.refusedCommands).toEqual([]);
   });
 
+  it('reports nothing lost for a subscription made while the first connect is under way, and alive once connected', async () => {
+    broker = await startMosquitto();
+    const session = open(driver(), PLUG, 'plug-5');
+    const events: string[] = [];
+    await session.subscribe!([pointOf(PLUG, 'power')], () => undefined, {
+      alive: () => events.push('alive'), lost: (error) => events.push(`lost: ${error.message}`), pointFailed: () => undefined,
+    });
+    await waitFor('the connection reported alive', () => events.includes('alive'));
+    expect(events.filter((e) => e.startsWith('lost'))).toEqual([]);
+  });
+
+  it('reports a subscription lost when the first connect fails', async () => {
+    broker = await startMosquitto();
+    const url = broker.url;
+    await broker.close();
+    broker = undefined;
+    const made = createMqttDriver();
+    drivers.push(made);
+    const session = made.open({ profile: PLUG, instance: { id: 'plug-6', profile: PLUG.profile, interval: '1s', connection: { url } } });
+    const lost: string[] = [];
+    await session.subscribe!([pointOf(PLUG, 'power')], () => undefined, {
+      alive: () => undefined, lost: (error) => lost.push(error.message), pointFailed: () => undefined,
+    });
+    await waitFor('the failed connect reported', () => lost.length > 0);
+    expect(lost[0]).toMatch(/^plug-6 \(.*\): broker not connected \(.*\)$/);
+  });
+
   it('reconnects and subscribes again after the broker restarts on the same port, with the same session', async () => {
     broker = await startMosquitto();
     const plug = await device(PLUG, 'plug-3');

@@ -128,7 +128,10 @@ export class MqttSession implements DeviceSession, TopicListener {
     const subscriber: Subscriber = { points: new Set(points.map((p) => p.name)), listener, events };
     this.subscribers.add(subscriber);
     if (this.broker.connected) events?.alive(Date.now());
-    else events?.lost(this.named(this.broker.unreachable));
+    // While the first connect (or a retry) is under way nothing is lost yet, and
+    // `connected` or `disconnected` follows: the agent's start logged a spurious
+    // "broker not connected (not connected yet)" for every MQTT device otherwise.
+    else if (!this.broker.connecting) events?.lost(this.named(this.broker.unreachable));
     // What was heard before (a retained state, say) is news to a new subscriber.
     for (const point of points) {
       const last = this.last.get(point.name);
