@@ -90,7 +90,9 @@ export class DeviceSet {
       this.options.alarms.forget(id);
       this.options.observer.remove(id);
     }
-    for (const id of [...changes.changed, ...changes.added]) this.start(wanted.get(id)!);
+    const starting = [...changes.changed, ...changes.added].map((id) => wanted.get(id)!);
+    await this.loadDrivers(starting);
+    for (const target of starting) this.start(target);
     if (changes.added.length + changes.removed.length + changes.changed.length > 0) {
       this.options.log.info({ added: changes.added, removed: changes.removed, changed: changes.changed, unchanged: changes.unchanged.length }, 'devices applied');
     }
@@ -142,6 +144,23 @@ export class DeviceSet {
     this.running.delete(id);
     await poller?.stop();
     await running?.session.close().catch((error: Error) => this.options.log.warn({ device: id, err: error.message }, 'closing a device session failed'));
+  }
+
+  /**
+   * Load the drivers these devices need before any of them polls. Loading a
+   * library runs its module code on the event loop (node-opcua: about a
+   * second), and every read timer that expires meanwhile is a false "no
+   * answer in time": at start, before the first poll, that costs nothing.
+   */
+  private async loadDrivers(targets: readonly DeviceTarget[]): Promise<void> {
+    const protocols = new Set(targets.filter((t) => t.instance.enabled !== false).map((t) => t.profile.protocol));
+    await Promise.all([...protocols].map(async (protocol) => {
+      try {
+        await this.driver(protocol).load?.();
+      } catch {
+        // No such driver: start() says so for each of its devices.
+      }
+    }));
   }
 
   private driver(protocol: Protocol): Driver {

@@ -62,6 +62,11 @@ export interface Driver {
   readonly protocol: Protocol;
   /** Prepare a session; connecting happens on first use and again after any failure. */
   open(target: DeviceTarget): DeviceSession;
+  /**
+   * Have the driver's library loaded before its first session, where loading
+   * is deferred. Resolves either way: a failure to load is each session's error.
+   */
+  load?(): Promise<void>;
   /** Close every session and connection of this driver. */
   close(): Promise<void>;
 }

@@ -15,6 +15,9 @@ export function lazyDriver(protocol: Protocol, load: () => Promise<Driver>, push
     }));
   return {
     protocol,
+    async load() {
+      await driver().catch(() => undefined);
+    },
     open(target: DeviceTarget): DeviceSession {
       const session = driver().then((d) => d.open(target));
       session.catch(() => undefined);
