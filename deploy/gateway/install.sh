@@ -10,8 +10,10 @@
 # overwritten), and the systemd unit. Then provision the gateway against its hub
 # with the one-time token an admin got from `afferent gateways create ID`:
 #
-#   sudo edge-agent provision --hub https://HUB:8080 --token TOKEN --config /etc/afferent/agent.yaml better-sqlite3 and the
-# serial port binding are native: without a prebuilt binary for the platform they
+#   sudo edge-agent provision --hub https://HUB:8080 --token TOKEN --config /etc/afferent/agent.yaml
+#
+# The agent runs from its bundle (edge-agent/bundle/, made by npm run build);
+# better-sqlite3 and the serial port binding are native: without a prebuilt binary for the platform they
 # build from source, which needs python3, make and g++.
 set -euo pipefail
 

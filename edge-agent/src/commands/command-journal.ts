@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Command, CommandResult } from '@afferent/device-profiles';
+import { openLocalDatabase, type Durability } from '../storage/local-database.js';
 
 /** Where a command is at this agent. */
 export type JournalState = 'queued' | 'started' | 'done';
@@ -40,11 +40,8 @@ export class CommandJournal {
   private readonly db: Database.Database;
   private readonly sql;
 
-  constructor(dataDir: string, synchronous: 'normal' | 'full' = 'normal') {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'commands.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  constructor(dataDir: string, synchronous: Durability = 'normal') {
+    this.db = openLocalDatabase(join(dataDir, 'commands.db'), synchronous);
     this.db.exec(SCHEMA);
     const db = this.db;
     this.sql = {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { ActiveAlarms, AlarmTransition } from '@afferent/device-profiles';
+import { openLocalDatabase, type Durability } from '../storage/local-database.js';
 import { AlarmStateTable } from './alarm-state.js';
 
 /**
@@ -48,7 +48,7 @@ export interface OutboxStats {
 export interface OutboxOptions {
   maxBytes: number;
   maxAgeMs: number;
-  synchronous?: 'normal' | 'full';
+  synchronous?: Durability;
   now?: () => number;
 }
 
@@ -61,15 +61,6 @@ export const SEQ_SKIP_AFTER_CRASH = 100_000;
 
 /** Sent-but-unacknowledged batches are kept over the limits while they take at most maxBytes / this. */
 export const IN_DOUBT_SHARE = 4;
-
-/**
- * SQLite page cache, in KiB when negative. better-sqlite3 builds SQLite with
- * 16 MB per connection, and during an outage the growing backlog fills it:
- * the agent grew from 85 to 105 MB in the first 45 s of a hub outage at 20k
- * points/s. The outbox appends at one end and reads and deletes at the other,
- * so a small cache costs nothing measurable.
- */
-const OUTBOX_CACHE_SIZE = -2048;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS batches (
@@ -124,14 +115,10 @@ export class Outbox {
   private readonly appendAlarmsTx: (transitions: readonly AlarmTransition[], created: number) => number;
 
   constructor(dataDir: string, private readonly options: OutboxOptions) {
-    mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'outbox.db');
     this.now = options.now ?? Date.now;
-    const db = new Database(this.path);
+    const db = openLocalDatabase(this.path, options.synchronous);
     this.db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma(`cache_size = ${OUTBOX_CACHE_SIZE}`);
     db.exec(SCHEMA);
     // Outboxes made before batches were marked sent: theirs count as never sent.
     if (!db.prepare<[], { name: string }>('PRAGMA table_info(batches)').all().some((c) => c.name === 'sent')) {
